@@ -1,0 +1,21 @@
+from profrost.core.scoping import scope_of
+
+
+def navigation(request):
+    """Navigation entries by the user's roles."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    scope = scope_of(user)
+    roles = scope.roles
+    items = []
+    staff_roles = {"region_admin", "center_staff", "municipal_coordinator", "school_coordinator"}
+    if roles & staff_roles or scope.everything:
+        items.append(("structure:tree", "Организации"))
+        items.append(("people:list", "Педагоги"))
+        items.append(("core:import_list", "Загрузка данных"))
+    if roles & {"region_admin", "center_staff", "municipal_coordinator"} or user.is_superuser:
+        items.append(("accounts:user_list", "Пользователи"))
+    if user.person_id:
+        items.append(("people:me", "Моя карточка"))
+    return {"nav_items": items, "user_roles": sorted(roles)}

@@ -1,0 +1,86 @@
+"""The security journal (append-only) and the background-task progress every long job reports."""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class JournalAction(models.TextChoices):
+    LOGIN = "login", "Вход"
+    LOGIN_FAILED = "login_failed", "Неудачный вход"
+    LOCKOUT = "lockout", "Блокировка входа"
+    LOGOUT = "logout", "Выход"
+    PASSWORD_CHANGE = "password_change", "Смена пароля"
+    ACCESS_DENIED = "access_denied", "Отказ в доступе"
+    VIEW_PERSON = "view_person", "Просмотр карточки педагога"
+    EXPORT = "export", "Выгрузка"
+    IMPORT = "import", "Загрузка"
+    CREATE = "create", "Создание"
+    UPDATE = "update", "Изменение"
+    DELETE = "delete", "Удаление"
+    ROLE_CHANGE = "role_change", "Изменение ролей"
+
+
+class JournalEntry(models.Model):
+    """Who did what to personal data, from where, with what result (SECURITY.md 16-17).
+
+    Append-only: a trigger refuses UPDATE and DELETE. The user is kept as id + name, not a foreign
+    key, so that deleting a user never needs to touch the journal.
+    """
+
+    at = models.DateTimeField("время (UTC)", default=timezone.now, db_index=True)
+    user_id = models.BigIntegerField("id пользователя", null=True, blank=True, db_index=True)
+    username = models.CharField("пользователь", max_length=150, blank=True)
+    roles = models.CharField("роли", max_length=300, blank=True)
+    ip = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
+    action = models.CharField("действие", max_length=32, choices=JournalAction.choices)
+    object_type = models.CharField("объект", max_length=100, blank=True)
+    object_id = models.CharField("id объекта", max_length=64, blank=True)
+    object_repr = models.CharField("описание объекта", max_length=300, blank=True)
+    result = models.CharField("результат", max_length=32, default="success")
+    details = models.JSONField("подробности", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "запись журнала"
+        verbose_name_plural = "журнал безопасности"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="journal_object")]
+        triggers = [
+            pgtrigger.Protect(name="journal_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%d.%m.%Y %H:%M} {self.username} {self.get_action_display()}"
+
+
+class TaskProgress(models.Model):
+    """Progress of a background job, polled by the page (htmx) so the user can leave and come back."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "В очереди"
+        RUNNING = "running", "Выполняется"
+        DONE = "done", "Завершено"
+        FAILED = "failed", "Ошибка"
+
+    kind = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self):
+        if not self.total:
+            return 100 if self.state == self.State.DONE else 0
+        return min(100, round(self.done * 100 / self.total))
+
+    @property
+    def finished(self):
+        return self.state in (self.State.DONE, self.State.FAILED)

@@ -1,0 +1,52 @@
+"""Validators shared by forms, the API and imports (one SNILS rule everywhere)."""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+_SNILS_SEPARATORS = re.compile(r"[\s\-]")
+
+
+def normalize_snils(value):
+    """11 digits, or raise ValidationError with a Russian message (SECURITY.md 12)."""
+    if value is None:
+        raise ValidationError("СНИЛС не указан", code="required")
+    raw = str(value).strip()
+    if isinstance(value, float) and value.is_integer():  # a spreadsheet number cell
+        raw = str(int(value))
+    digits = _SNILS_SEPARATORS.sub("", raw)
+    if not digits:
+        raise ValidationError("СНИЛС не указан", code="required")
+    if not digits.isdigit():
+        raise ValidationError("СНИЛС должен состоять из цифр", code="invalid")
+    if len(digits) == 10:  # a spreadsheet dropped the leading zero of a number cell
+        digits = "0" + digits
+    if len(digits) != 11:
+        raise ValidationError("СНИЛС должен содержать 11 цифр", code="invalid")
+    number, control = digits[:9], int(digits[9:])
+    # The checksum applies only to numbers above 001-001-998.
+    if int(number) > 1001998:
+        total = sum(int(d) * (9 - i) for i, d in enumerate(number))
+        expected = total % 101 % 100
+        if control != expected:
+            raise ValidationError("неверная контрольная сумма СНИЛС", code="checksum")
+    return digits
+
+
+def format_snils(digits):
+    if not digits or len(digits) != 11:
+        return digits or ""
+    return f"{digits[0:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:11]}"
+
+
+def mask_snils(digits):
+    """For journals and logs: never the full number."""
+    if not digits or len(digits) != 11:
+        return ""
+    return f"***-***-{digits[6:9]} {digits[9:11]}"
+
+
+def snils_control(number9):
+    """The control number for the first nine digits (used by the seed generator)."""
+    total = sum(int(d) * (9 - i) for i, d in enumerate(number9))
+    return total % 101 % 100

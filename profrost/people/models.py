@@ -1,0 +1,238 @@
+"""Pedagogical workers and managers (Person), where they work (Employment), derived facts."""
+
+import datetime
+
+import pghistory
+from django.db import models
+from django.db.models import Exists, ExpressionWrapper, F, Func, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, ExtractYear
+
+from profrost.core.scoping import scope_of
+from profrost.core.validators import format_snils
+
+YOUNG_SPECIALIST_MAX_AGE = 35
+YOUNG_SPECIALIST_MAX_EXPERIENCE = 3
+
+
+class Position(models.Model):
+    name = models.CharField("наименование", max_length=200, unique=True)
+    is_manager = models.BooleanField("управленческая должность", default=False)
+    is_pedagogical = models.BooleanField("педагогическая должность", default=True)
+
+    class Meta:
+        verbose_name = "должность"
+        verbose_name_plural = "должности"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Subject(models.Model):
+    name = models.CharField("наименование", max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = "предмет"
+        verbose_name_plural = "предметы"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class QualificationCategory(models.TextChoices):
+    NONE = "none", "Без категории"
+    COMPLIANCE = "compliance", "Соответствие занимаемой должности"
+    FIRST = "first", "Первая"
+    HIGHEST = "highest", "Высшая"
+    METHODOLOGIST = "methodologist", "Педагог-методист"
+    MENTOR = "mentor", "Педагог-наставник"
+
+
+class Sex(models.TextChoices):
+    MALE = "m", "Мужской"
+    FEMALE = "f", "Женский"
+
+
+class Education(models.TextChoices):
+    HIGHER = "higher", "Высшее"
+    SECONDARY_VOCATIONAL = "secondary_vocational", "Среднее профессиональное"
+    OTHER = "other", "Иное"
+
+
+def _years_between(start_expr, day):
+    """Full years from a date column to `day`, in SQL (PostgreSQL age())."""
+    return ExtractYear(Func(Value(day), start_expr, function="age", output_field=models.DurationField()))
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        today = datetime.date.today()
+        active = Q(end__isnull=True) | Q(end__gte=today)
+        unit = Q()
+        if scope.region_ids:
+            unit |= Q(organization__region_id__in=scope.region_ids)
+        if scope.municipality_ids:
+            unit |= Q(organization__municipality_id__in=scope.municipality_ids)
+        if scope.organization_ids:
+            unit |= Q(organization_id__in=scope.organization_ids)
+        q = Q(pk__in=scope.person_ids)
+        if unit:
+            in_unit = Employment.objects.filter(unit, person=OuterRef("pk"))
+            if not scope.region_ids:
+                # Below the region level only current staff are visible.
+                in_unit = in_unit.filter(active)
+            q |= Exists(in_unit)
+        if scope.region_ids:
+            # People not (yet) employed anywhere are visible to the region's staff.
+            q |= ~Exists(Employment.objects.filter(person=OuterRef("pk")))
+        return self.filter(q)
+
+    def with_facts(self, on=None):
+        """Annotate age, experience, is_manager and is_young_specialist as of a date, in SQL."""
+        day = on or datetime.date.today()
+        manager = Employment.objects.active_on(day).filter(person=OuterRef("pk"), position__is_manager=True)
+        qs = self.annotate(
+            age=_years_between(F("birth_date"), day),
+            experience_years=Coalesce(_years_between(F("pedagogical_start"), day), Value(0)),
+            is_manager=Exists(manager),
+        )
+        return qs.annotate(
+            is_young_specialist=ExpressionWrapper(
+                Q(age__lt=YOUNG_SPECIALIST_MAX_AGE)
+                & Q(pedagogical_start__isnull=False)
+                & Q(experience_years__lt=YOUNG_SPECIALIST_MAX_EXPERIENCE),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def young_specialists(self, on=None):
+        return self.with_facts(on).filter(is_young_specialist=True)
+
+
+def full_years(start, day):
+    years = day.year - start.year
+    if (day.month, day.day) < (start.month, start.day):
+        years -= 1
+    return years
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Person(models.Model):
+    last_name = models.CharField("фамилия", max_length=100)
+    first_name = models.CharField("имя", max_length=100)
+    middle_name = models.CharField("отчество", max_length=100, blank=True)
+    birth_date = models.DateField("дата рождения")
+    snils = models.CharField("СНИЛС", max_length=11, unique=True)
+    sex = models.CharField("пол", max_length=1, choices=Sex.choices, blank=True)
+    email = models.EmailField("email", blank=True)
+    phone = models.CharField("телефон", max_length=30, blank=True)
+    education = models.CharField("образование", max_length=32, choices=Education.choices, blank=True)
+    has_higher_pedagogical = models.BooleanField("высшее педагогическое образование", default=False)
+    pedagogical_start = models.DateField("дата начала педагогической деятельности", null=True, blank=True)
+    category = models.CharField(
+        "квалификационная категория",
+        max_length=16,
+        choices=QualificationCategory.choices,
+        default=QualificationCategory.NONE,
+    )
+    category_date = models.DateField("дата присвоения категории", null=True, blank=True)
+    category_order = models.CharField("номер приказа о категории", max_length=100, blank=True)
+    category_expiry = models.DateField("категория действует до", null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "педагог"
+        verbose_name_plural = "педагоги"
+        ordering = ["last_name", "first_name", "middle_name", "id"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "middle_name", "id"], name="person_name_order"),
+            models.Index(
+                models.functions.Upper("last_name"), "first_name", name="person_upper_last_name"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def snils_display(self):
+        return format_snils(self.snils)
+
+    # Derived facts, the same rules as PersonQuerySet.with_facts.
+    def age_on(self, day=None):
+        return full_years(self.birth_date, day or datetime.date.today())
+
+    def experience_on(self, day=None):
+        if not self.pedagogical_start:
+            return 0
+        return max(0, full_years(self.pedagogical_start, day or datetime.date.today()))
+
+    def is_manager_on(self, day=None):
+        day = day or datetime.date.today()
+        return self.employments.active_on(day).filter(position__is_manager=True).exists()
+
+    def is_young_specialist_on(self, day=None):
+        day = day or datetime.date.today()
+        return (
+            self.pedagogical_start is not None
+            and self.age_on(day) < YOUNG_SPECIALIST_MAX_AGE
+            and self.experience_on(day) < YOUNG_SPECIALIST_MAX_EXPERIENCE
+        )
+
+
+class EmploymentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(person__in=Person.objects.visible_to(user))
+
+    def active_on(self, day):
+        return self.filter(Q(start__isnull=True) | Q(start__lte=day), Q(end__isnull=True) | Q(end__gte=day))
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Employment(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="employments", verbose_name="педагог")
+    organization = models.ForeignKey(
+        "structure.Organization", on_delete=models.PROTECT, related_name="employments", verbose_name="организация"
+    )
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="+", verbose_name="должность")
+    subjects = models.ManyToManyField(Subject, blank=True, related_name="+", verbose_name="предметы")
+    is_main = models.BooleanField("основное место работы", default=True)
+    start = models.DateField("начало работы", null=True, blank=True)
+    end = models.DateField("окончание работы", null=True, blank=True)
+
+    objects = EmploymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "место работы"
+        verbose_name_plural = "места работы"
+        ordering = ["-is_main", "organization__name"]
+        indexes = [
+            models.Index(fields=["organization", "person"], name="employment_org_person"),
+            models.Index(fields=["person", "organization"], name="employment_person_org"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(start__isnull=True) | Q(end__gte=F("start")),
+                name="employment_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position} — {self.organization}"
+
+    @property
+    def is_active(self):
+        today = datetime.date.today()
+        return (self.start is None or self.start <= today) and (self.end is None or self.end >= today)
