@@ -1,0 +1,55 @@
+"""XLSX exports: Russian headers, dates as dates, and no cell can become a formula (SECURITY.md 15)."""
+
+import datetime
+import tempfile
+
+from django.http import FileResponse
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value):
+    """Make a text cell that starts like a formula inert by prefixing an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_xlsx(path_or_file, sheets):
+    """sheets: [(title, headers, rows_iterable)]. Streams rows (write-only mode) to keep memory flat."""
+    wb = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        for i, header in enumerate(headers, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(header) + 4))
+        ws.append(list(headers))
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+    wb.save(path_or_file)
+
+
+def _cell(value):
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if value is None:
+        return None
+    return escape_cell(value)
+
+
+def xlsx_response(filename, sheets):
+    """An XLSX download. The workbook is spooled to a temporary file, not built in memory."""
+    tmp = tempfile.TemporaryFile()
+    write_xlsx(tmp, sheets)
+    tmp.seek(0)
+    return FileResponse(
+        tmp,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

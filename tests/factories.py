@@ -1,0 +1,94 @@
+"""Test data builders. SNILS numbers are generated valid (checksum computed)."""
+
+import datetime
+import itertools
+
+from profrost.accounts.models import Role, User
+from profrost.core.validators import snils_control
+from profrost.people.models import Employment, Person, Position
+from profrost.structure.models import District, Municipality, Organization, Region
+
+_counter = itertools.count(2_000_000)
+
+
+def valid_snils(number=None):
+    n = number if number is not None else next(_counter)
+    nine = f"{n:09d}"
+    return nine + f"{snils_control(nine):02d}"
+
+
+def make_person(organization=None, position="учитель", **kw):
+    defaults = dict(
+        last_name="Иванова",
+        first_name="Мария",
+        middle_name="Петровна",
+        birth_date=datetime.date(1985, 3, 14),
+        snils=valid_snils(),
+        sex="f",
+        pedagogical_start=datetime.date(2008, 9, 1),
+    )
+    defaults.update(kw)
+    person = Person.objects.create(**defaults)
+    if organization is not None:
+        Employment.objects.create(
+            person=person,
+            organization=organization,
+            position=Position.objects.get(name=position),
+            is_main=True,
+        )
+    return person
+
+
+def make_user(username, role=None, password="Пароль-для-теста-2024", person=None, **scope):
+    user = User.objects.create_user(username=username, password=password, person=person, last_name=username)
+    if role:
+        Role.objects.create(user=user, role=role, **scope)
+    return user
+
+
+def build_world():
+    """2 districts × 2 municipalities × 2 schools × 2 teachers, plus one user per role inside
+    scope (…_in) and one outside (…_out), like healthchecks' alice/bob/charlie."""
+    region = Region.objects.create(name="Тестовая область")
+    center = Organization.objects.create(
+        region=region, name="Центр непрерывного повышения профессионального мастерства", kind="center", level="regional"
+    )
+    w = {"region": region, "center": center, "districts": [], "municipalities": [], "schools": [], "teachers": []}
+    for d in range(2):
+        district = District.objects.create(region=region, name=f"Округ {d + 1}")
+        w["districts"].append(district)
+        for m in range(2):
+            mun = Municipality.objects.create(region=region, district=district, name=f"Муниципалитет {d + 1}.{m + 1}")
+            w["municipalities"].append(mun)
+            for s in range(2):
+                school = Organization.objects.create(
+                    region=region,
+                    municipality=mun,
+                    name=f"МБОУ СОШ № {d + 1}{m + 1}{s + 1}",
+                    inn=f"34{d}{m}{s}000000",
+                    kind="school",
+                    level="institutional",
+                )
+                w["schools"].append(school)
+                for t in range(2):
+                    w["teachers"].append(
+                        make_person(school, last_name=f"Учитель{d}{m}{s}{t}", first_name="Анна")
+                    )
+    mun_a, mun_b = w["municipalities"][0], w["municipalities"][3]
+    school_a, school_b = w["schools"][0], w["schools"][7]
+    teacher_a, teacher_b = w["teachers"][0], w["teachers"][15]
+    w["users"] = {
+        "region_admin": make_user("region_admin", "region_admin", region=region),
+        "center_staff": make_user("center_staff", "center_staff", region=region),
+        "municipal_coordinator_in": make_user("mc_in", "municipal_coordinator", municipality=mun_a),
+        "municipal_coordinator_out": make_user("mc_out", "municipal_coordinator", municipality=mun_b),
+        "school_coordinator_in": make_user("sc_in", "school_coordinator", organization=school_a),
+        "school_coordinator_out": make_user("sc_out", "school_coordinator", organization=school_b),
+        "teacher_in": make_user("teacher_in", "teacher", person=teacher_a),
+        "teacher_out": make_user("teacher_out", "teacher", person=teacher_b),
+        "methodologist": make_user("methodologist", "methodologist"),
+        "mentor": make_user("mentor", "mentor"),
+        "expert": make_user("expert", "expert"),
+    }
+    w["inside"] = {"municipality": mun_a, "school": school_a, "teacher": teacher_a}
+    return w
