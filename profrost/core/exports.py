@@ -5,6 +5,7 @@ import tempfile
 
 from django.http import FileResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -26,15 +27,19 @@ def write_xlsx(path_or_file, sheets):
             ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(header) + 4))
         ws.append(list(headers))
         for row in rows:
-            ws.append([_cell(v) for v in row])
+            ws.append([_cell(ws, v) for v in row])
     wb.save(path_or_file)
 
 
-def _cell(value):
+def _cell(ws, value):
     if isinstance(value, datetime.datetime):
-        return value.replace(tzinfo=None)
+        cell = WriteOnlyCell(ws, value.replace(tzinfo=None))
+        cell.number_format = "DD.MM.YYYY HH:MM"
+        return cell
     if isinstance(value, datetime.date):
-        return value
+        cell = WriteOnlyCell(ws, value)
+        cell.number_format = "DD.MM.YYYY"
+        return cell
     if isinstance(value, bool):
         return "да" if value else "нет"
     if value is None:
