@@ -35,10 +35,11 @@ def env_int(name, default):
 
 
 DEBUG = env_bool("DEBUG", False)
+TESTING = env_bool("PROFROST_TESTING", False)
 # The trial runs with DEBUG on and a generated key; production must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or env_bool("PROFROST_TESTING", False):
+    if DEBUG or TESTING:
         SECRET_KEY = "insecure-trial-key-" + "x" * 40
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
@@ -140,7 +141,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if env_bool("PROFROST_TESTING", False):
+if TESTING:
     # Hashing speed is not what the tests check.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
@@ -160,7 +161,7 @@ SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = not DEBUG and not env_bool("PROFROST_TESTING", False) and env_bool("SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = not DEBUG and not TESTING and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Axes: 5 failures per user + IP lock for 30 minutes.
@@ -176,7 +177,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-TESTING = env_bool("PROFROST_TESTING", False)
 SECURE_SSL_REDIRECT = not DEBUG and not TESTING and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -218,11 +218,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or env_bool("PROFROST_TESTING", False)
+        if DEBUG or TESTING
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or env_bool("PROFROST_TESTING", False)
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # Uploads: limits checked before parsing.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
@@ -236,7 +236,11 @@ FILE_UPLOAD_TEMP_DIR = None
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # Tests run tasks in-process; the trial and production use the database queue + worker.
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend",
+        ),
     }
 }
 
