@@ -75,6 +75,9 @@ class TaskProgress(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self):
+        return f"{self.kind}: {self.get_state_display()} {self.done}/{self.total}"
+
     @property
     def percent(self):
         if not self.total:
