@@ -16,6 +16,8 @@ def navigation(request):
         items.append(("core:import_list", "Загрузка данных"))
     if roles & {"region_admin", "center_staff", "municipal_coordinator"} or user.is_superuser:
         items.append(("accounts:user_list", "Пользователи"))
+    if "region_admin" in roles or user.is_superuser:
+        items.append(("journal", "Журнал"))
     if user.person_id:
         items.append(("people:me", "Моя карточка"))
     return {"nav_items": items, "user_roles": sorted(roles)}

@@ -24,3 +24,27 @@ def error_404(request, exception=None):
 
 def error_500(request):
     return render(request, "500.html", status=500)
+
+
+def journal_list(request):
+    """The security journal, for the region's administrators only."""
+    from django.core.exceptions import PermissionDenied
+    from django.core.paginator import Paginator
+
+    from profrost.core.models import JournalEntry
+
+    if not (request.user.is_superuser or scope_of(request.user).roles & {"region_admin"}):
+        raise PermissionDenied
+    entries = JournalEntry.objects.all()
+    action = request.GET.get("action", "")
+    if action in JournalAction.values:
+        entries = entries.filter(action=action)
+    username = request.GET.get("user", "").strip()
+    if username:
+        entries = entries.filter(username__istartswith=username)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/journal_list.html",
+        {"page": page, "actions": JournalAction.choices, "action": action, "username": username},
+    )
