@@ -1,5 +1,126 @@
-from django.http import HttpResponse
+"""Import pages: upload, preview with row errors, commit, progress, result, template, skipped rows."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from profrost.core import actions, tasks
+from profrost.core.exports import xlsx_response
+from profrost.core.imports import FileRejected, get_importer
+from profrost.core.journal import journal
+from profrost.core.models import ImportJob, JournalAction
+from profrost.core.scoping import has_role
+
+WHO_MAY_IMPORT = {
+    "organizations": ("region_admin", "center_staff", "municipal_coordinator"),
+    "staff": ("region_admin", "center_staff", "municipal_coordinator", "school_coordinator"),
+}
+
+
+def _allowed_kinds(user):
+    return [kind for kind, roles in WHO_MAY_IMPORT.items() if user.is_superuser or has_role(user, *roles)]
+
+
+def _check_kind(user, kind):
+    if kind not in WHO_MAY_IMPORT:
+        from django.http import Http404
+
+        raise Http404
+    if kind not in _allowed_kinds(user):
+        raise PermissionDenied
+
+
+def _my_job(request, pk):
+    # An import job is its own user's only.
+    return get_object_or_404(ImportJob.objects.select_related("progress"), pk=pk, user=request.user)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Файл XLSX или CSV",
+        error_messages={"required": "Выберите файл", "empty": "Файл пуст"},
+    )
 
 
 def import_list(request):
-    return HttpResponse("imports")
+    kinds = _allowed_kinds(request.user)
+    if not kinds:
+        raise PermissionDenied
+    jobs = ImportJob.objects.filter(user=request.user).select_related("progress")[:50]
+    titles = {kind: get_importer(kind).title for kind in kinds}
+    return render(request, "core/import_list.html", {"jobs": jobs, "kinds": titles.items()})
+
+
+def import_upload(request, kind):
+    _check_kind(request.user, kind)
+    importer = get_importer(kind)(user=request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = actions.store_upload(request.user, kind, form.cleaned_data["file"])
+        except FileRejected as exc:
+            form.add_error("file", str(exc))
+        else:
+            if actions.runs_in_background(job):
+                tasks.validate_import.enqueue(job.pk)
+            else:
+                actions.validate_job(job.pk)
+            return redirect("core:import_job", pk=job.pk)
+    return render(request, "core/import_upload.html", {"form": form, "kind": kind, "importer": importer})
+
+
+def import_template(request, kind):
+    _check_kind(request.user, kind)
+    importer = get_importer(kind)(user=request.user)
+    sheets = [("Данные", importer.headers, [importer.example])]
+    for title, values in importer.reference_sheets:
+        sheets.append((f"Справочник {title}"[:31], [title], [[v] for v in values]))
+    return xlsx_response(f"шаблон-{kind}.xlsx", sheets)
+
+
+def import_job(request, pk):
+    job = _my_job(request, pk)
+    template = "core/_import_status.html" if request.htmx else "core/import_job.html"
+    return render(request, template, {"job": job, "title": get_importer(job.kind).title})
+
+
+@require_POST
+def import_commit(request, pk):
+    job = _my_job(request, pk)
+    if job.state != ImportJob.State.VALIDATED:
+        messages.error(request, "Этот файл уже обработан или ещё проверяется.")
+        return redirect("core:import_job", pk=job.pk)
+    skip_invalid = request.POST.get("skip_invalid") == "1"
+    if job.counts.get("error_rows") and not skip_invalid:
+        messages.error(
+            request, "В файле есть ошибки: исправьте их или отметьте «загрузить только корректные строки»."
+        )
+        return redirect("core:import_job", pk=job.pk)
+    job.state = ImportJob.State.IMPORTING
+    job.save(update_fields=["state"])
+    if actions.runs_in_background(job):
+        tasks.commit_import.enqueue(job.pk, skip_invalid=skip_invalid)
+    else:
+        actions.commit_job(job.pk, skip_invalid=skip_invalid)
+    return redirect("core:import_job", pk=job.pk)
+
+
+@require_POST
+def import_cancel(request, pk):
+    job = _my_job(request, pk)
+    if job.state == ImportJob.State.VALIDATED:
+        actions.cancel_job(job)
+        messages.info(request, "Загрузка отменена, файл удалён.")
+    return redirect("core:import_list")
+
+
+def import_skipped(request, pk):
+    job = _my_job(request, pk)
+    headers = get_importer(job.kind).headers
+    rows = [[row] + [raw.get(h) for h in headers] + [msg] for row, raw, msg in job.skipped]
+    journal(JournalAction.EXPORT, request=request, obj=job, what="skipped_rows", rows=len(rows))
+    return xlsx_response(
+        f"пропущенные-строки-{job.pk}.xlsx", [("Пропущенные строки", ["Строка", *headers, "Ошибка"], rows)]
+    )

@@ -87,3 +87,42 @@ class TaskProgress(models.Model):
     @property
     def finished(self):
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class ImportJob(models.Model):
+    """One uploaded file going through the import pipeline (preview, then commit)."""
+
+    class State(models.TextChoices):
+        VALIDATING = "validating", "Проверяется"
+        VALIDATED = "validated", "Проверен, ждёт подтверждения"
+        IMPORTING = "importing", "Загружается"
+        DONE = "done", "Загружен"
+        REJECTED = "rejected", "Отклонён"
+        CANCELLED = "cancelled", "Отменён"
+        FAILED = "failed", "Ошибка"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField("вид", max_length=32)
+    original_name = models.CharField("файл", max_length=255)
+    stored_name = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    state = models.CharField("состояние", max_length=16, choices=State.choices, default=State.VALIDATING)
+    skip_invalid = models.BooleanField("только корректные строки", default=False)
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)  # «строка N, «Поле»: сообщение», first 1000
+    skipped = models.JSONField(default=list, blank=True)  # [[row, {header: value}, message]]
+    progress = models.OneToOneField(
+        TaskProgress, on_delete=models.SET_NULL, null=True, related_name="import_job"
+    )
+    created_at = models.DateTimeField("создан", auto_now_add=True)
+    finished_at = models.DateTimeField("завершён", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind}: {self.original_name}"
+
+    @property
+    def finished(self):
+        return self.state not in (self.State.VALIDATING, self.State.IMPORTING)

@@ -25,7 +25,11 @@ class Scope:
     @property
     def is_empty(self):
         return not (
-            self.everything or self.region_ids or self.municipality_ids or self.organization_ids or self.person_ids
+            self.everything
+            or self.region_ids
+            or self.municipality_ids
+            or self.organization_ids
+            or self.person_ids
         )
 
 

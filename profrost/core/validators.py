@@ -50,3 +50,11 @@ def snils_control(number9):
     """The control number for the first nine digits (used by the seed generator)."""
     total = sum(int(d) * (9 - i) for i, d in enumerate(number9))
     return total % 101 % 100
+
+
+INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def inn10(first9):
+    """A legal entity's INN: nine digits plus the check digit."""
+    return first9 + str(sum(w * int(d) for w, d in zip(INN10_WEIGHTS, first9)) % 11 % 10)

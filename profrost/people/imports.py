@@ -1,0 +1,506 @@
+"""Staff from a spreadsheet: one row per employment; the person is found by SNILS.
+
+A person with two jobs has two rows whose personal columns agree; the same SNILS with different
+personal data, or the same SNILS + organization + position twice, is an error.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import F
+
+from profrost.core.imports import (
+    Column,
+    Importer,
+    RowCleaner,
+    choice_lookup,
+    norm_key,
+    parse_bool,
+    parse_date,
+    register,
+    text,
+)
+from profrost.core.validators import normalize_snils
+from profrost.people.models import (
+    Education,
+    Employment,
+    Person,
+    Position,
+    QualificationCategory,
+    Sex,
+    Subject,
+)
+from profrost.structure.models import Municipality, Organization
+
+STAFF_HEADERS = [
+    "СНИЛС",
+    "Фамилия",
+    "Имя",
+    "Отчество",
+    "Дата рождения",
+    "Пол",
+    "ИНН организации",
+    "Организация",
+    "Муниципалитет",
+    "Должность",
+    "Предметы",
+    "Основное место работы",
+    "Категория",
+    "Дата присвоения категории",
+    "Образование",
+    "Дата начала педагогической деятельности",
+    "Email",
+    "Телефон",
+]
+
+CATEGORIES = choice_lookup(
+    QualificationCategory.choices,
+    {
+        "": QualificationCategory.NONE,
+        "нет": QualificationCategory.NONE,
+        "сзд": QualificationCategory.COMPLIANCE,
+    },
+)
+SEXES = {
+    "м": Sex.MALE,
+    "муж": Sex.MALE,
+    "мужской": Sex.MALE,
+    "ж": Sex.FEMALE,
+    "жен": Sex.FEMALE,
+    "женский": Sex.FEMALE,
+}
+EDUCATION = {
+    "": ("", False),
+    "высшее педагогическое": (Education.HIGHER, True),
+    "высшее": (Education.HIGHER, False),
+    "высшее непедагогическое": (Education.HIGHER, False),
+    "среднее профессиональное": (Education.SECONDARY_VOCATIONAL, False),
+    "среднее профессиональное педагогическое": (Education.SECONDARY_VOCATIONAL, False),
+    "спо": (Education.SECONDARY_VOCATIONAL, False),
+    "иное": (Education.OTHER, False),
+    "другое": (Education.OTHER, False),
+}
+# Categories awarded before this date expire after five years; later awards do not expire.
+EXPIRY_ABOLISHED = datetime.date(2023, 9, 1)
+EXPIRING = {QualificationCategory.COMPLIANCE, QualificationCategory.FIRST, QualificationCategory.HIGHEST}
+
+PERSON_FIELDS = (
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "sex",
+    "email",
+    "phone",
+    "education",
+    "has_higher_pedagogical",
+    "pedagogical_start",
+    "category",
+    "category_date",
+    "category_expiry",
+)
+
+
+def education_label(person):
+    if person.education == Education.HIGHER:
+        return "высшее педагогическое" if person.has_higher_pedagogical else "высшее"
+    return {Education.SECONDARY_VOCATIONAL: "среднее профессиональное", Education.OTHER: "иное"}.get(
+        person.education, ""
+    )
+
+
+def category_expiry(category, awarded):
+    if category in EXPIRING and awarded and awarded < EXPIRY_ABOLISHED:
+        try:
+            return awarded.replace(year=awarded.year + 5)
+        except ValueError:  # 29 February
+            return awarded.replace(year=awarded.year + 5, day=28)
+    return None
+
+
+def _person_columns(p):
+    return [
+        p.snils_display,
+        p.last_name,
+        p.first_name,
+        p.middle_name,
+        p.birth_date,
+        p.get_sex_display() if p.sex else "",
+    ]
+
+
+def _person_tail(p):
+    return [
+        p.get_category_display() if p.category != QualificationCategory.NONE else "",
+        p.category_date,
+        education_label(p),
+        p.pedagogical_start,
+        p.email,
+        p.phone,
+    ]
+
+
+def staff_rows(queryset):
+    """Rows in STAFF_HEADERS order: one per employment (a person without one: a row without a job)."""
+    persons = queryset.order_by("last_name", "first_name", "middle_name", "pk")
+    chunk = []
+    for person in persons.iterator(2000):
+        chunk.append(person)
+        if len(chunk) == 2000:
+            yield from _staff_chunk(chunk)
+            chunk = []
+    if chunk:
+        yield from _staff_chunk(chunk)
+
+
+def _staff_chunk(persons):
+    employments = {}
+    for e in (
+        Employment.objects.filter(person__in=persons)
+        .select_related("organization__municipality", "position")
+        .prefetch_related("subjects")
+        .order_by("-is_main", "pk")
+    ):
+        employments.setdefault(e.person_id, []).append(e)
+    for p in persons:
+        jobs = employments.get(p.pk) or [None]
+        for e in jobs:
+            if e is None:
+                job = ["", "", "", "", "", ""]
+            else:
+                org = e.organization
+                job = [
+                    org.inn,
+                    org.name,
+                    org.municipality.name if org.municipality else "",
+                    e.position.name,
+                    "; ".join(sorted(s.name for s in e.subjects.all())),
+                    "да" if e.is_main else "нет",
+                ]
+            yield _person_columns(p) + job + _person_tail(p)
+
+
+@register
+class StaffImporter(Importer):
+    kind = "staff"
+    title = "Педагоги"
+    duplicate_header = "СНИЛС"
+    columns = [
+        Column("СНИЛС", required=True),
+        Column("Фамилия", required=True),
+        Column("Имя", required=True),
+        Column("Отчество"),
+        Column("Дата рождения", required=True),
+        Column("Пол"),
+        Column("ИНН организации", required=True),
+        Column("Организация"),
+        Column("Муниципалитет"),
+        Column("Должность", required=True),
+        Column("Предметы"),
+        Column("Основное место работы"),
+        Column("Категория"),
+        Column("Дата присвоения категории"),
+        Column("Образование"),
+        Column("Дата начала педагогической деятельности"),
+        Column("Email"),
+        Column("Телефон"),
+    ]
+    example = [
+        "112-233-445 95",
+        "Иванова",
+        "Мария",
+        "Петровна",
+        "14.03.1985",
+        "Ж",
+        "3401000010",
+        "",
+        "",
+        "учитель",
+        "математика; информатика",
+        "да",
+        "Первая",
+        "20.12.2022",
+        "высшее педагогическое",
+        "01.09.2008",
+        "ivanova@example.ru",
+        "+7 900 000-00-00",
+    ]
+
+    @property
+    def reference_sheets(self):
+        return [
+            ("Должность", list(Position.objects.values_list("name", flat=True))),
+            ("Предметы", list(Subject.objects.values_list("name", flat=True))),
+            ("Категория", [label for _, label in QualificationCategory.choices]),
+            ("Образование", ["высшее педагогическое", "высшее", "среднее профессиональное", "иное"]),
+            ("Пол", ["М", "Ж"]),
+        ]
+
+    def alternative_present(self, header, index):
+        # An organization may be named instead of its INN, with its municipality.
+        return header == "ИНН организации" and "Организация" in index
+
+    def prepare(self, rows):
+        self.today = datetime.date.today()
+        self.positions = {norm_key(p.name): p.pk for p in Position.objects.all()}
+        self.subjects = {norm_key(s.name): s.pk for s in Subject.objects.all()}
+        orgs = Organization.objects.all().only("pk", "inn", "name", "short_name", "municipality_id")
+        visible = (
+            Organization.objects.all() if self.user is None else Organization.objects.visible_to(self.user)
+        )
+        self.visible_org_ids = set(visible.values_list("pk", flat=True))
+        self.org_by_inn = {}
+        self.org_by_name = {}
+        for o in orgs:
+            if o.inn:
+                self.org_by_inn[o.inn] = o.pk
+            self.org_by_name[(o.municipality_id, norm_key(o.name))] = o.pk
+            if o.short_name:
+                self.org_by_name.setdefault((o.municipality_id, norm_key(o.short_name)), o.pk)
+        self.municipalities = {norm_key(m.name): m.pk for m in Municipality.objects.all()}
+        # Existing people and their jobs, loaded once in chunks (no query per row).
+        snils = set()
+        for row in rows:
+            try:
+                snils.add(normalize_snils(row.get("СНИЛС")))
+            except ValidationError:
+                pass
+        self.persons = {}
+        snils_list = sorted(snils)
+        for i in range(0, len(snils_list), 5000):
+            for p in Person.objects.filter(snils__in=snils_list[i : i + 5000]).values(
+                "pk", "snils", "version", *PERSON_FIELDS
+            ):
+                self.persons[p["snils"]] = p
+        person_ids = [p["pk"] for p in self.persons.values()]
+        self.employments = {}
+        through = Employment.subjects.through
+        subjects_by_emp = {}
+        for i in range(0, len(person_ids), 5000):
+            chunk = person_ids[i : i + 5000]
+            for e in Employment.objects.filter(person_id__in=chunk).values(
+                "pk", "person_id", "organization_id", "position_id", "is_main"
+            ):
+                e["subjects"] = frozenset()
+                self.employments[(e["person_id"], e["organization_id"], e["position_id"])] = e
+            for emp_id, subject_id in through.objects.filter(employment__person_id__in=chunk).values_list(
+                "employment_id", "subject_id"
+            ):
+                subjects_by_emp.setdefault(emp_id, set()).add(subject_id)
+        for e in self.employments.values():
+            e["subjects"] = frozenset(subjects_by_emp.get(e["pk"], ()))
+        self.seen_persons = {}
+
+    def _date(self, c, header, raw, required=False):
+        value = c.field(header, parse_date, raw)
+        if value is None and required and not c.errors_for(header):
+            c.error(header, "не заполнено обязательное поле")
+        return value
+
+    def clean(self, row, number):
+        c = _Cleaner()
+        snils = c.field("СНИЛС", normalize_snils, row.get("СНИЛС"))
+        person = {}
+        for header, key in (("Фамилия", "last_name"), ("Имя", "first_name")):
+            person[key] = text(row.get(header))
+            if not person[key]:
+                c.error(header, "не заполнено обязательное поле")
+        person["middle_name"] = text(row.get("Отчество"))
+        birth = self._date(c, "Дата рождения", row.get("Дата рождения"), required=True)
+        if birth:
+            if birth > self.today:
+                c.error("Дата рождения", "дата рождения в будущем")
+            else:
+                age = (
+                    self.today.year
+                    - birth.year
+                    - ((self.today.month, self.today.day) < (birth.month, birth.day))
+                )
+                if age < 16:
+                    c.error("Дата рождения", f"возраст {age} лет — меньше 16")
+                elif age > 90:
+                    c.error("Дата рождения", f"возраст {age} лет — больше 90")
+        person["birth_date"] = birth
+        sex_raw = text(row.get("Пол"))
+        person["sex"] = SEXES.get(sex_raw.lower(), None) if sex_raw else ""
+        if person["sex"] is None:
+            c.error("Пол", f"ожидается «М» или «Ж», указано «{sex_raw}»")
+        email = text(row.get("Email"))
+        if email:
+            c.field("Email", validate_email, email)
+        person["email"] = email
+        person["phone"] = text(row.get("Телефон"))
+        edu_raw = norm_key(row.get("Образование"))
+        if edu_raw in EDUCATION:
+            person["education"], person["has_higher_pedagogical"] = EDUCATION[edu_raw]
+        else:
+            c.error("Образование", f"неизвестное значение «{text(row.get('Образование'))}»")
+        cat_raw = norm_key(row.get("Категория"))
+        category = CATEGORIES.get(cat_raw)
+        if category is None:
+            c.error("Категория", f"неизвестная квалификационная категория «{text(row.get('Категория'))}»")
+        person["category"] = category or QualificationCategory.NONE
+        person["category_date"] = self._date(
+            c, "Дата присвоения категории", row.get("Дата присвоения категории")
+        )
+        if person["category_date"] and person["category_date"] > self.today:
+            c.error("Дата присвоения категории", "дата в будущем")
+        person["category_expiry"] = category_expiry(person["category"], person["category_date"])
+        start = self._date(
+            c, "Дата начала педагогической деятельности", row.get("Дата начала педагогической деятельности")
+        )
+        if start and start > self.today:
+            c.error("Дата начала педагогической деятельности", "дата в будущем")
+        elif start and birth and start.year - birth.year < 14:
+            c.error("Дата начала педагогической деятельности", "раньше 14-летия педагога")
+        person["pedagogical_start"] = start
+
+        org_id = self._organization(c, row)
+        pos_raw = text(row.get("Должность"))
+        position_id = self.positions.get(norm_key(pos_raw))
+        if not pos_raw:
+            c.error("Должность", "не заполнено обязательное поле")
+        elif position_id is None:
+            c.error("Должность", f"неизвестная должность «{pos_raw}»")
+        subject_ids = set()
+        for name in text(row.get("Предметы")).split(";"):
+            if name.strip():
+                sid = self.subjects.get(norm_key(name))
+                if sid is None:
+                    c.error("Предметы", f"неизвестный предмет «{name.strip()}»")
+                else:
+                    subject_ids.add(sid)
+        is_main = c.field("Основное место работы", parse_bool, row.get("Основное место работы") or "да")
+        if snils and not c.errors:
+            signature = tuple(person[f] for f in PERSON_FIELDS)
+            first = self.seen_persons.get(snils)
+            if first is None:
+                self.seen_persons[snils] = (number, signature)
+            elif first[1] != signature:
+                c.error("СНИЛС", f"этот СНИЛС уже встречается в строке {first[0]} с другими данными")
+        c.done()
+        return {
+            "snils": snils,
+            "person": person,
+            "organization_id": org_id,
+            "position_id": position_id,
+            "subjects": frozenset(subject_ids),
+            "is_main": is_main,
+        }
+
+    def _organization(self, c, row):
+        inn = text(row.get("ИНН организации")).replace(" ", "")
+        if inn:
+            org_id = self.org_by_inn.get(inn)
+            if org_id is None:
+                c.error("ИНН организации", f"организация с ИНН {inn} не найдена")
+                return None
+        else:
+            name = text(row.get("Организация"))
+            if not name:
+                c.error("ИНН организации", "укажите ИНН организации или её наименование с муниципалитетом")
+                return None
+            muni_name = text(row.get("Муниципалитет"))
+            muni_id = self.municipalities.get(norm_key(muni_name)) if muni_name else None
+            if muni_name and muni_id is None:
+                c.error("Муниципалитет", f"муниципалитет «{muni_name}» не найден")
+                return None
+            org_id = self.org_by_name.get((muni_id, norm_key(name)))
+            if org_id is None:
+                c.error(
+                    "Организация",
+                    f"организация «{name}» не найдена"
+                    + (f" в муниципалитете «{muni_name}»" if muni_name else ""),
+                )
+                return None
+        if org_id not in self.visible_org_ids:
+            c.error("ИНН организации", "организация вне вашей области доступа", out_of_scope=True)
+        return org_id
+
+    def key(self, record):
+        return (record["snils"], record["organization_id"], record["position_id"])
+
+    def diff(self, records):
+        out = []
+        self.person_state = {}
+        for r in records:
+            existing = self.persons.get(r["snils"])
+            if existing is None:
+                state = "new"
+                self.person_state.setdefault(r["snils"], "new")
+            else:
+                person_changed = any(existing[f] != r["person"][f] for f in PERSON_FIELDS)
+                self.person_state[r["snils"]] = (
+                    "changed" if person_changed else self.person_state.get(r["snils"], "same")
+                )
+                emp = self.employments.get((existing["pk"], r["organization_id"], r["position_id"]))
+                emp_changed = (
+                    emp is None or emp["is_main"] != r["is_main"] or emp["subjects"] != r["subjects"]
+                )
+                r["_employment"] = emp
+                state = "changed" if (person_changed or emp_changed) else "unchanged"
+            out.append((r, state))
+        return out
+
+    def write(self, classified, progress):
+        # Persons: create the new ones, update the changed ones (once per SNILS).
+        new_persons, changed_persons, done = {}, {}, set()
+        for r, _ in classified:
+            snils = r["snils"]
+            if snils in done:
+                continue
+            done.add(snils)
+            state = self.person_state.get(snils)
+            if state == "new":
+                new_persons[snils] = Person(snils=snils, **r["person"])
+            elif state == "changed":
+                changed_persons[snils] = Person(pk=self.persons[snils]["pk"], snils=snils, **r["person"])
+        Person.objects.bulk_create(list(new_persons.values()), batch_size=2000)
+        if changed_persons:
+            Person.objects.bulk_update(list(changed_persons.values()), list(PERSON_FIELDS), batch_size=2000)
+            Person.objects.filter(pk__in=[p.pk for p in changed_persons.values()]).update(
+                version=F("version") + 1
+            )
+        progress(len(classified) // 2)
+        pk_by_snils = {s: p["pk"] for s, p in self.persons.items()}
+        pk_by_snils.update({s: p.pk for s, p in new_persons.items()})
+        # Employments: create missing ones, update is_main and subjects of changed ones.
+        new_emps, new_subjects, update_main, reset_subjects = [], [], [], []
+        for r, _ in classified:
+            emp = r.get("_employment")
+            if emp is None:
+                e = Employment(
+                    person_id=pk_by_snils[r["snils"]],
+                    organization_id=r["organization_id"],
+                    position_id=r["position_id"],
+                    is_main=r["is_main"],
+                )
+                new_emps.append(e)
+                new_subjects.append(r["subjects"])
+            else:
+                if emp["is_main"] != r["is_main"]:
+                    update_main.append(Employment(pk=emp["pk"], is_main=r["is_main"]))
+                if emp["subjects"] != r["subjects"]:
+                    reset_subjects.append((emp["pk"], r["subjects"]))
+        Employment.objects.bulk_create(new_emps, batch_size=2000)
+        if update_main:
+            Employment.objects.bulk_update(update_main, ["is_main"], batch_size=2000)
+        through = Employment.subjects.through
+        if reset_subjects:
+            through.objects.filter(employment_id__in=[pk for pk, _ in reset_subjects]).delete()
+        links = [
+            through(employment_id=e.pk, subject_id=s)
+            for e, subjects in zip(new_emps, new_subjects)
+            for s in subjects
+        ]
+        links += [
+            through(employment_id=pk, subject_id=s) for pk, subjects in reset_subjects for s in subjects
+        ]
+        through.objects.bulk_create(links, batch_size=5000)
+        progress(len(classified))
+
+
+class _Cleaner(RowCleaner):
+    def errors_for(self, header):
+        return [e for e in self.errors if e.header == header]
