@@ -5,7 +5,7 @@ import datetime
 import pghistory
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, Func, OuterRef, Q, Value
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce
 
 from profrost.core.scoping import scope_of
 from profrost.core.validators import format_snils
@@ -62,7 +62,12 @@ class Education(models.TextChoices):
 
 def _years_between(start_expr, day):
     """Full years from a date column to `day`, in SQL (PostgreSQL age())."""
-    return ExtractYear(Func(Value(day), start_expr, function="age", output_field=models.DurationField()))
+    return Func(
+        Value(day, output_field=models.DateField()),
+        start_expr,
+        template="EXTRACT(YEAR FROM age(%(expressions)s))::integer",
+        output_field=models.IntegerField(),
+    )
 
 
 class PersonQuerySet(models.QuerySet):
@@ -154,9 +159,7 @@ class Person(models.Model):
         ordering = ["last_name", "first_name", "middle_name", "id"]
         indexes = [
             models.Index(fields=["last_name", "first_name", "middle_name", "id"], name="person_name_order"),
-            models.Index(
-                models.functions.Upper("last_name"), "first_name", name="person_upper_last_name"
-            ),
+            models.Index(models.functions.Upper("last_name"), "first_name", name="person_upper_last_name"),
         ]
 
     def __str__(self):
@@ -202,11 +205,18 @@ class EmploymentQuerySet(models.QuerySet):
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Employment(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="employments", verbose_name="педагог")
-    organization = models.ForeignKey(
-        "structure.Organization", on_delete=models.PROTECT, related_name="employments", verbose_name="организация"
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="employments", verbose_name="педагог"
     )
-    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="+", verbose_name="должность")
+    organization = models.ForeignKey(
+        "structure.Organization",
+        on_delete=models.PROTECT,
+        related_name="employments",
+        verbose_name="организация",
+    )
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, related_name="+", verbose_name="должность"
+    )
     subjects = models.ManyToManyField(Subject, blank=True, related_name="+", verbose_name="предметы")
     is_main = models.BooleanField("основное место работы", default=True)
     start = models.DateField("начало работы", null=True, blank=True)
