@@ -1,0 +1,93 @@
+"""`profrost trial`: the embedded demo. Generates a region if the database is empty, (re)creates one
+demo login per role with fresh random passwords, prints them, and serves with a task worker."""
+
+import atexit
+import os
+import secrets
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from profrost.accounts.models import Role, RoleCode, User
+from profrost.people.models import Person
+from profrost.people.seeding import RegionGenerator
+from profrost.structure.models import Organization, Region
+
+
+class Command(BaseCommand):
+    help = "Демонстрационный запуск: регион, учётные записи по ролям, сервер на 127.0.0.1:8000"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--people", type=int, default=3000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="только подготовить данные и вывести логины")
+
+    def handle(self, people, seed, port, no_serve, **options):
+        if not settings.DEBUG:
+            raise CommandError("trial — только для демонстрационного запуска (DEBUG=true)")
+        if not Region.objects.exists():
+            self.stdout.write(f"Генерация региона: {people} педагогов…")
+            counts = RegionGenerator(people, seed).run()
+            self.stdout.write(f"Создано организаций: {counts['organizations']}, педагогов: {counts['people']}")
+        logins = self.demo_users()
+        self.stdout.write("\nДемонстрационные учётные записи (пароли новые при каждом запуске):\n")
+        self.stdout.write(f"{'Логин':<28}{'Пароль':<20}{'Роль':<28}Область")
+        for username, password, role, scope in logins:
+            self.stdout.write(f"{username:<28}{password:<20}{role:<28}{scope}")
+        if no_serve:
+            return
+        self.stdout.write(f"\nОткройте http://127.0.0.1:{port}/ (остановка: Ctrl+C)\n")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "profrost.cli", "db_worker"], env=os.environ.copy(), stdout=subprocess.DEVNULL
+        )
+        atexit.register(worker.terminate)
+        try:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            worker.terminate()
+
+    @transaction.atomic
+    def demo_users(self):
+        region = Region.objects.order_by("pk").first()
+        school = (
+            Organization.objects.filter(kind="school", municipality__isnull=False)
+            .order_by("municipality__name", "name")
+            .select_related("municipality")
+            .first()
+        )
+        municipality = school.municipality
+        staff = list(
+            Person.objects.filter(employments__organization=school).order_by("last_name", "pk").distinct()[:3]
+        )
+        specs = [
+            ("demo_region_admin", RoleCode.REGION_ADMIN, {"region": region}, None),
+            ("demo_center_staff", RoleCode.CENTER_STAFF, {"region": region}, None),
+            ("demo_methodologist", RoleCode.METHODOLOGIST, {}, None),
+            ("demo_municipal", RoleCode.MUNICIPAL_COORDINATOR, {"municipality": municipality}, None),
+            ("demo_school", RoleCode.SCHOOL_COORDINATOR, {"organization": school}, None),
+            ("demo_mentor", RoleCode.MENTOR, {}, staff[1] if len(staff) > 1 else None),
+            ("demo_teacher", RoleCode.TEACHER, {}, staff[0] if staff else None),
+            ("demo_expert", RoleCode.EXPERT, {}, None),
+        ]
+        out = []
+        User.objects.filter(is_demo=True).update(person=None)
+        for username, role, scope, person in specs:
+            password = secrets.token_urlsafe(12)
+            user, _ = User.objects.get_or_create(username=username, defaults={"is_demo": True})
+            user.is_demo = True
+            user.is_active = True
+            user.person = person
+            user.last_name = person.last_name if person else RoleCode(role).label
+            user.first_name = person.first_name if person else "(демо)"
+            user.set_password(password)
+            user.save()
+            Role.objects.filter(user=user).delete()
+            Role.objects.create(user=user, role=role, **scope)
+            label = str(scope and next(iter(scope.values())) or (person or "собственные данные"))
+            out.append((username, password, RoleCode(role).label, label))
+        return out
