@@ -79,13 +79,19 @@ class RoleQuerySet(models.QuerySet):
 class Role(models.Model):
     """A role a user holds and the unit it applies to."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name="пользователь")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="roles", verbose_name="пользователь"
+    )
     role = models.CharField("роль", max_length=32, choices=RoleCode.choices)
     region = models.ForeignKey(
         "structure.Region", on_delete=models.PROTECT, null=True, blank=True, verbose_name="регион"
     )
     district = models.ForeignKey(
-        "structure.District", on_delete=models.PROTECT, null=True, blank=True, verbose_name="межмуниципальный округ"
+        "structure.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name="межмуниципальный округ",
     )
     municipality = models.ForeignKey(
         "structure.Municipality",
@@ -113,7 +119,8 @@ class Role(models.Model):
                 name="role_scope_matches",
                 condition=(
                     Q(role__in=sorted(REGION_ROLES), region__isnull=False)
-                    | Q(role__in=sorted(MUNICIPALITY_ROLES)) & (Q(municipality__isnull=False) | Q(district__isnull=False))
+                    | Q(role__in=sorted(MUNICIPALITY_ROLES))
+                    & (Q(municipality__isnull=False) | Q(district__isnull=False))
                     | Q(role__in=sorted(ORGANIZATION_ROLES), organization__isnull=False)
                     | ~Q(role__in=sorted(REGION_ROLES | MUNICIPALITY_ROLES | ORGANIZATION_ROLES))
                 ),

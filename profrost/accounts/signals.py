@@ -34,4 +34,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out)
 def on_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
-    journal(JournalAction.LOCKOUT, request=request, user=None, result="locked", username=str(username or "")[:150])
+    journal(
+        JournalAction.LOCKOUT, request=request, user=None, result="locked", username=str(username or "")[:150]
+    )

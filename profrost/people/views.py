@@ -1,9 +1,312 @@
-from django.http import HttpResponse
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from profrost.core.exports import xlsx_response
+from profrost.core.history import history
+from profrost.core.journal import journal
+from profrost.core.models import JournalAction
+from profrost.core.scoping import has_role
+from profrost.core.validators import normalize_snils
+from profrost.people import actions
+from profrost.people.forms import EmploymentForm, PeopleFilterForm, PersonForm
+from profrost.people.imports import STAFF_HEADERS, staff_rows
+from profrost.people.models import Employment, Person
+
+EDITOR_ROLES = ("region_admin", "center_staff", "municipal_coordinator", "school_coordinator")
+PAGE_SIZE = 50
+SNILS_SESSION_KEY = "people_snils_search"
+
+
+def can_edit(user):
+    return user.is_superuser or has_role(user, *EDITOR_ROLES)
+
+
+def can_see_sensitive(user, person):
+    """SNILS and birth date: the registry's staff and the person themself (SECURITY.md 5)."""
+    return user.person_id == person.pk or can_edit(user)
+
+
+def _require_editor(user):
+    if not can_edit(user):
+        raise PermissionDenied
+
+
+def _filtered(request, form):
+    """The scoped, filtered, sorted queryset of the list and of its export."""
+    qs = Person.objects.visible_to(request.user)
+    if not form.is_valid():
+        return qs.order_by("last_name", "first_name", "middle_name", "pk")
+    data = form.cleaned_data
+    snils = request.session.get(SNILS_SESSION_KEY) if request.GET.get("by") == "snils" else None
+    if snils:
+        qs = qs.filter(snils=snils)
+    words = data["q"].split()
+    if words:
+        qs = qs.filter(last_name__istartswith=words[0])
+        if len(words) > 1:
+            qs = qs.filter(first_name__istartswith=words[1])
+        if len(words) > 2:
+            qs = qs.filter(middle_name__istartswith=words[2])
+    job = Employment.objects.filter(person=OuterRef("pk")).filter(
+        Q(end__isnull=True) | Q(end__gte=datetime.date.today())
+    )
+    job_filtered = False
+    if data["municipality"]:
+        job, job_filtered = job.filter(organization__municipality=data["municipality"]), True
+    if data["organization"]:
+        job, job_filtered = job.filter(organization=data["organization"]), True
+    if data["position"]:
+        job, job_filtered = job.filter(position=data["position"]), True
+    if data["subject"]:
+        job, job_filtered = job.filter(subjects=data["subject"]), True
+    if job_filtered:
+        qs = qs.filter(Exists(job))
+    if data["category"]:
+        qs = qs.filter(category=data["category"])
+    if data["manager"] or data["young"]:
+        qs = qs.with_facts()
+        if data["manager"]:
+            qs = qs.filter(is_manager=True)
+        if data["young"]:
+            qs = qs.filter(is_young_specialist=True)
+    order = {
+        "birth": ("birth_date", "pk"),
+        "experience": ("-pedagogical_start", "pk"),
+        "-experience": ("pedagogical_start", "pk"),
+        "category": ("category", "last_name", "first_name", "pk"),
+    }.get(data["sort"], ("last_name", "first_name", "middle_name", "pk"))
+    return qs.order_by(*order)
 
 
 def person_list(request):
-    return HttpResponse("people")
+    if request.method == "POST":
+        return _search_post(request)
+    form = PeopleFilterForm(request.GET or None, user=request.user)
+    if request.GET and not form.is_valid():
+        messages.error(request, "Фильтр задан неверно: значения вне вашей области доступа не учитываются.")
+    qs = _filtered(request, form)
+    page = Paginator(qs.only(*LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
+    people = list(page.object_list)
+    jobs = {}
+    for e in (
+        Employment.objects.filter(person__in=people)
+        .filter(Q(end__isnull=True) | Q(end__gte=datetime.date.today()))
+        .select_related("organization__municipality", "position")
+        .order_by("-is_main", "pk")
+    ):
+        jobs.setdefault(e.person_id, e)
+    rows = [(p, jobs.get(p.pk)) for p in people]
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": params.urlencode(),
+        "can_edit": can_edit(request.user),
+        "show_sensitive": can_edit(request.user),
+        "snils_search": request.GET.get("by") == "snils",
+    }
+    template = "people/_person_table.html" if request.htmx else "people/person_list.html"
+    return render(request, template, context)
+
+
+LIST_FIELDS = (
+    "pk",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "snils",
+    "category",
+    "pedagogical_start",
+)
+
+
+def _search_post(request):
+    """Searches by SNILS arrive by POST and stay in the session: no SNILS in a URL (SECURITY.md 11)."""
+    text = request.POST.get("q", "").strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if digits and len(digits) >= 9:
+        try:
+            request.session[SNILS_SESSION_KEY] = normalize_snils(text)
+        except ValidationError as exc:
+            messages.error(request, f"СНИЛС: {exc.messages[0]}")
+            return redirect("people:list")
+        return redirect(reverse("people:list") + "?by=snils")
+    params = QueryDict(mutable=True)
+    for key in (
+        "municipality",
+        "organization",
+        "position",
+        "subject",
+        "category",
+        "manager",
+        "young",
+        "sort",
+    ):
+        value = request.POST.get(key)
+        if value:
+            params[key] = value
+    if text:
+        params["q"] = text
+    return redirect(reverse("people:list") + ("?" + params.urlencode() if params else ""))
+
+
+def person_export(request):
+    form = PeopleFilterForm(request.GET or None, user=request.user)
+    qs = _filtered(request, form)
+    count = qs.count()
+    journal(
+        JournalAction.EXPORT,
+        request=request,
+        what="people",
+        rows=count,
+        filters={k: v for k, v in request.GET.items() if k != "page"},
+    )
+    return xlsx_response("педагоги.xlsx", [("Педагоги", STAFF_HEADERS, staff_rows(qs))])
+
+
+def _person_for(request, pk):
+    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+
+
+def person_detail(request, pk):
+    person = _person_for(request, pk)
+    return _render_card(request, person)
 
 
 def me(request):
-    return HttpResponse("me")
+    if not request.user.person_id:
+        return render(request, "people/no_person.html")
+    return _render_card(request, get_object_or_404(Person, pk=request.user.person_id))
+
+
+def _render_card(request, person):
+    if request.user.person_id != person.pk:
+        journal(JournalAction.VIEW_PERSON, request=request, obj=person)
+    employments = list(
+        person.employments.select_related("organization__municipality", "position").prefetch_related(
+            "subjects"
+        )
+    )
+    sensitive = can_see_sensitive(request.user, person)
+    today = datetime.date.today()
+    facts = {
+        "age": person.age_on(today),
+        "experience": person.experience_on(today),
+        "is_manager": any(e.position.is_manager and e.is_active for e in employments),
+        "is_young_specialist": person.is_young_specialist_on(today),
+    }
+    hide = () if sensitive else ("snils", "birth_date")
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "employments": employments,
+            "facts": facts,
+            "today": today,
+            "sensitive": sensitive,
+            "can_edit": can_edit(request.user)
+            and request.user.person_id != person.pk
+            or request.user.is_superuser,
+            "history": history(person, *employments, hide=hide),
+        },
+    )
+
+
+def person_create(request):
+    _require_editor(request.user)
+    form = PersonForm(request.POST or None)
+    job_form = EmploymentForm(request.POST or None, prefix="job", user=request.user)
+    if request.method == "POST" and form.is_valid() and job_form.is_valid():
+        try:
+            with transaction.atomic():
+                person = actions.create_person(form.cleaned_data)
+                actions.save_employment(person, job_form, request.user)
+        except PermissionError:
+            messages.error(request, "Организация вне вашей области доступа: ничего не сохранено.")
+        else:
+            messages.success(request, "Педагог добавлен.")
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "job_form": job_form, "person": None})
+
+
+def person_edit(request, pk):
+    person = _person_for(request, pk)
+    _require_editor(request.user)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        expected = form.cleaned_data.get("version")
+        try:
+            actions.update_person(person.pk, form.cleaned_data, expected)
+        except actions.Conflict:
+            messages.error(
+                request,
+                "Запись изменена другим пользователем, пока вы её редактировали. Ваши изменения не сохранены: "
+                "откройте карточку заново и внесите их ещё раз.",
+            )
+            return redirect("people:detail", pk=person.pk)
+        messages.success(request, "Изменения сохранены.")
+        return redirect("people:detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+def employment_add(request, pk):
+    person = _person_for(request, pk)
+    _require_editor(request.user)
+    form = EmploymentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.save_employment(person, form, request.user)
+        except PermissionError:
+            messages.error(request, "Организация вне вашей области доступа: ничего не сохранено.")
+        else:
+            messages.success(request, "Место работы добавлено.")
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/employment_form.html", {"form": form, "person": person})
+
+
+def _employment_for(request, pk):
+    employment = get_object_or_404(
+        Employment.objects.visible_to(request.user).select_related("person"), pk=pk
+    )
+    _require_editor(request.user)
+    # Only jobs inside one's own scope are editable (a school coordinator can't end another school's job).
+    from profrost.structure.models import Organization
+
+    if not Organization.objects.visible_to(request.user).filter(pk=employment.organization_id).exists():
+        raise PermissionDenied
+    return employment
+
+
+def employment_edit(request, pk):
+    employment = _employment_for(request, pk)
+    form = EmploymentForm(request.POST or None, instance=employment, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.save_employment(employment.person, form, request.user)
+        except PermissionError:
+            messages.error(request, "Организация вне вашей области доступа: ничего не сохранено.")
+        else:
+            messages.success(request, "Место работы сохранено.")
+            return redirect("people:detail", pk=employment.person_id)
+    return render(request, "people/employment_form.html", {"form": form, "person": employment.person})
+
+
+@require_POST
+def employment_end(request, pk):
+    employment = _employment_for(request, pk)
+    actions.end_employment(employment, datetime.date.today())
+    messages.success(request, "Работа в организации завершена сегодняшним днём.")
+    return redirect("people:detail", pk=employment.person_id)

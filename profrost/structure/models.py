@@ -23,7 +23,9 @@ class Region(models.Model):
 class District(models.Model):
     """Inter-municipal district: a group of municipalities."""
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="districts", verbose_name="регион")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="districts", verbose_name="регион"
+    )
     name = models.CharField("наименование", max_length=200)
 
     class Meta:
@@ -116,7 +118,9 @@ class Organization(models.Model):
     name = models.CharField("наименование", max_length=500)
     short_name = models.CharField("краткое наименование", max_length=200, blank=True)
     inn = models.CharField("ИНН", max_length=12, blank=True)
-    kind = models.CharField("тип", max_length=32, choices=OrganizationKind.choices, default=OrganizationKind.SCHOOL)
+    kind = models.CharField(
+        "тип", max_length=32, choices=OrganizationKind.choices, default=OrganizationKind.SCHOOL
+    )
     level = models.CharField(
         "уровень", max_length=16, choices=OrganizationLevel.choices, default=OrganizationLevel.INSTITUTIONAL
     )
@@ -170,7 +174,9 @@ class OrganizationStatus(models.Model):
         verbose_name_plural = "статусы организаций"
         ordering = ["-start"]
         constraints = [
-            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="status_period"),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="status_period"
+            ),
         ]
 
     def __str__(self):

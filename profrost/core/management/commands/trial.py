@@ -25,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=3000)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-serve", action="store_true", help="только подготовить данные и вывести логины")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="только подготовить данные и вывести логины"
+        )
 
     def handle(self, people, seed, port, no_serve, **options):
         if not settings.DEBUG:
@@ -33,7 +35,9 @@ class Command(BaseCommand):
         if not Region.objects.exists():
             self.stdout.write(f"Генерация региона: {people} педагогов…")
             counts = RegionGenerator(people, seed).run()
-            self.stdout.write(f"Создано организаций: {counts['organizations']}, педагогов: {counts['people']}")
+            self.stdout.write(
+                f"Создано организаций: {counts['organizations']}, педагогов: {counts['people']}"
+            )
         logins = self.demo_users()
         self.stdout.write("\nДемонстрационные учётные записи (пароли новые при каждом запуске):\n")
         self.stdout.write(f"{'Логин':<28}{'Пароль':<20}{'Роль':<28}Область")
@@ -43,7 +47,9 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"\nОткройте http://127.0.0.1:{port}/ (остановка: Ctrl+C)\n")
         worker = subprocess.Popen(
-            [sys.executable, "-m", "profrost.cli", "db_worker"], env=os.environ.copy(), stdout=subprocess.DEVNULL
+            [sys.executable, "-m", "profrost.cli", "db_worker"],
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
         )
         atexit.register(worker.terminate)
         try:

@@ -1,0 +1,80 @@
+"""Change history from the trigger-based event tables (django-pghistory): who, when, before → after."""
+
+from django.apps import apps
+from pghistory.models import Events
+
+LABELS = {"insert": "создание", "update": "изменение", "delete": "удаление"}
+HIDDEN = {"id", "version", "created_at", "updated_at", "password", "last_login"}
+
+
+def history(*objs, limit=50, hide=()):
+    """Rows for the card: newest first, field names in Russian, users resolved in one query."""
+    objs = [o for o in objs if o is not None]
+    if not objs:
+        return []
+    by_model = {}
+    for o in objs:
+        by_model.setdefault(type(o), []).append(o)
+    # tracks() takes objects of one model at a time; merge the newest events of each.
+    events = []
+    for group in by_model.values():
+        events += list(Events.objects.tracks(*group).order_by("-pgh_created_at")[:limit])
+    events = sorted(events, key=lambda e: e.pgh_created_at, reverse=True)[:limit]
+    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
+    User = apps.get_model("accounts", "User")
+    users = {u.pk: u.full_name() for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    hidden = HIDDEN | set(hide)
+    rows = []
+    for e in events:
+        model = apps.get_model(e.pgh_obj_model)
+        context = e.pgh_context or {}
+        source = context.get("source", "")
+        who = (
+            users.get(context.get("user"))
+            or ("загрузка из файла" if source.startswith("import") else "")
+            or ("генератор данных" if source == "seed" else "система")
+        )
+        changes = []
+        data = e.pgh_diff if e.pgh_label == "update" and e.pgh_diff else None
+        if data:
+            for name, (before, after) in data.items():
+                if name in hidden:
+                    continue
+                changes.append((_label(model, name), _show(before), _show(after)))
+        elif e.pgh_label == "insert":
+            changes = [
+                (_label(model, k), "", _show(v))
+                for k, v in (e.pgh_data or {}).items()
+                if k not in hidden and v not in (None, "")
+            ]
+        if e.pgh_label == "update" and not changes:
+            continue
+        rows.append(
+            {
+                "at": e.pgh_created_at,
+                "who": who,
+                "what": f"{model._meta.verbose_name}: {LABELS.get(e.pgh_label, e.pgh_label)}",
+                "changes": changes,
+                "source": source,
+            }
+        )
+    return rows
+
+
+def _label(model, name):
+    for field in model._meta.get_fields():
+        if getattr(field, "attname", None) == name or field.name == name:
+            return str(getattr(field, "verbose_name", name))
+    return name
+
+
+def _show(value):
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "да"
+    if value is False:
+        return "нет"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
+    return str(value)

@@ -1,0 +1,133 @@
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from profrost.core.forms import BootstrapMixin
+from profrost.core.validators import format_snils, normalize_snils
+from profrost.people.models import Employment, Person, Position, QualificationCategory, Subject
+from profrost.structure.models import Municipality, Organization
+
+DATE_WIDGET = forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"})
+
+
+class PersonForm(BootstrapMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Person
+        fields = [
+            "last_name",
+            "first_name",
+            "middle_name",
+            "birth_date",
+            "snils",
+            "sex",
+            "email",
+            "phone",
+            "education",
+            "has_higher_pedagogical",
+            "pedagogical_start",
+            "category",
+            "category_date",
+            "category_order",
+            "category_expiry",
+        ]
+        widgets = {
+            "birth_date": DATE_WIDGET,
+            "pedagogical_start": DATE_WIDGET,
+            "category_date": DATE_WIDGET,
+            "category_expiry": DATE_WIDGET,
+        }
+        error_messages = {"snils": {"unique": "Педагог с таким СНИЛС уже есть в системе"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["snils"].max_length = 20
+        self.fields["snils"].validators = []  # normalize_snils checks length and checksum
+        self.fields["snils"].widget.attrs["maxlength"] = 20
+        self.fields["snils"].help_text = "11 цифр, например 112-233-445 95"
+        if self.instance.pk:
+            self.initial["snils"] = format_snils(self.instance.snils)
+            self.initial["version"] = self.instance.version
+
+    def clean_snils(self):
+        return normalize_snils(self.cleaned_data.get("snils"))
+
+    def clean_birth_date(self):
+        birth = self.cleaned_data["birth_date"]
+        today = datetime.date.today()
+        if birth > today:
+            raise ValidationError("Дата рождения не может быть в будущем")
+        age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+        if age < 16 or age > 90:
+            raise ValidationError(f"Возраст {age} лет: допустимо от 16 до 90")
+        return birth
+
+    def clean(self):
+        data = super().clean()
+        start, birth = data.get("pedagogical_start"), data.get("birth_date")
+        if start and start > datetime.date.today():
+            self.add_error("pedagogical_start", "Дата не может быть в будущем")
+        elif start and birth and start.year - birth.year < 14:
+            self.add_error("pedagogical_start", "Раньше 14-летия педагога")
+        if data.get("category") not in (None, QualificationCategory.NONE) and not data.get("category_date"):
+            self.add_error("category_date", "Укажите дату присвоения категории")
+        return data
+
+
+class EmploymentForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Employment
+        fields = ["organization", "position", "subjects", "is_main", "start", "end"]
+        widgets = {
+            "start": DATE_WIDGET,
+            "end": DATE_WIDGET,
+            "subjects": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choices narrowed to the user's scope (netbox's restrict_form_fields).
+        self.fields["organization"].queryset = Organization.objects.visible_to(user).select_related(
+            "municipality"
+        )
+        self.fields["organization"].error_messages["invalid_choice"] = (
+            "Организация вне вашей области доступа или не найдена"
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "Окончание раньше начала")
+        return data
+
+
+class PeopleFilterForm(forms.Form):
+    SORTS = [
+        ("name", "ФИО"),
+        ("birth", "Дата рождения"),
+        ("-experience", "Стаж (больше)"),
+        ("experience", "Стаж (меньше)"),
+        ("category", "Категория"),
+    ]
+    q = forms.CharField(label="ФИО", required=False)
+    municipality = forms.ModelChoiceField(Municipality.objects.none(), label="Муниципалитет", required=False)
+    organization = forms.ModelChoiceField(Organization.objects.none(), label="Организация", required=False)
+    position = forms.ModelChoiceField(Position.objects.all(), label="Должность", required=False)
+    subject = forms.ModelChoiceField(Subject.objects.all(), label="Предмет", required=False)
+    category = forms.ChoiceField(
+        label="Категория", required=False, choices=[("", "Любая"), *QualificationCategory.choices]
+    )
+    manager = forms.BooleanField(label="Руководители", required=False)
+    young = forms.BooleanField(label="Молодые специалисты", required=False)
+    sort = forms.ChoiceField(label="Сортировка", required=False, choices=SORTS)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = Municipality.objects.visible_to(user)
+        orgs = Organization.objects.visible_to(user)
+        municipality = self.data.get("municipality")
+        if municipality and str(municipality).isdigit():
+            orgs = orgs.filter(municipality_id=municipality)
+        self.fields["organization"].queryset = orgs.only("pk", "name", "short_name")
