@@ -1,11 +1,74 @@
-"""The access matrix (SECURITY.md 1-2): every URL pattern, anonymous and every role, inside and
-outside the scope. A new URL pattern must be added to OBJECT_URLS or PLAIN_URLS, or this fails."""
+"""The access matrix (SECURITY.md 1-3): every URL pattern, anonymous and every role, inside and
+outside the scope. A new URL pattern must be added to OBJECT_URLS, or this test fails."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-# URL names that need no login (a literal allow-list, SECURITY.md 1).
+from profrost.core.models import ImportJob
+from profrost.people.models import Employment, Person
+from profrost.structure.models import Organization
+
 PUBLIC = {"accounts:login"}
+
+# Which of the world's 16 teachers / 8 schools / 4 municipalities each persona may see — written out by
+# hand from DOMAIN.md §1, not computed by the code under test. Teacher t works in school t // 2, school s
+# lies in municipality s // 2; "in" personas sit in municipality 0 / school 0, "out" ones in 3 / 7.
+ALL = "all"
+VISIBLE = {
+    "region_admin": {"teacher": ALL, "school": ALL, "municipality": ALL},
+    "center_staff": {"teacher": ALL, "school": ALL, "municipality": ALL},
+    "municipal_coordinator_in": {"teacher": {0, 1, 2, 3}, "school": {0, 1}, "municipality": {0}},
+    "municipal_coordinator_out": {"teacher": {12, 13, 14, 15}, "school": {6, 7}, "municipality": {3}},
+    "school_coordinator_in": {"teacher": {0, 1}, "school": {0}, "municipality": set()},
+    "school_coordinator_out": {"teacher": {14, 15}, "school": {7}, "municipality": set()},
+    "teacher_in": {"teacher": {0}, "school": set(), "municipality": set()},
+    "teacher_out": {"teacher": {15}, "school": set(), "municipality": set()},
+    "methodologist": {"teacher": set(), "school": set(), "municipality": set()},
+    "mentor": {"teacher": set(), "school": set(), "municipality": set()},
+    "expert": {"teacher": set(), "school": set(), "municipality": set()},
+}
+EDITORS = {"region_admin", "center_staff", "municipal_coordinator_in", "municipal_coordinator_out",
+           "school_coordinator_in", "school_coordinator_out"}
+ORG_EDITORS = {"region_admin", "center_staff", "municipal_coordinator_in", "municipal_coordinator_out"}
+REGION = {"region_admin", "center_staff"}
+SAMPLE_TEACHERS = [0, 1, 2, 5, 13, 15]
+SAMPLE_SCHOOLS = [0, 1, 3, 7]
+SAMPLE_MUNICIPALITIES = [0, 1, 3]
+
+# name → (object kind, kwargs, who may use it on a visible object, HTTP method)
+OBJECT_URLS = {
+    "people:detail": ("teacher", lambda o: {"pk": o.pk}, None, "get"),
+    "people:edit": ("teacher", lambda o: {"pk": o.pk}, EDITORS, "get"),
+    "people:employment_add": ("teacher", lambda o: {"pk": o.pk}, EDITORS, "get"),
+    "people:employment_edit": ("employment", lambda o: {"pk": o.pk}, EDITORS, "get"),
+    "people:employment_end": ("employment", lambda o: {"pk": o.pk}, EDITORS, "post"),
+    "structure:organization": ("school", lambda o: {"pk": o.pk}, None, "get"),
+    "structure:organization_edit": ("school", lambda o: {"pk": o.pk}, ORG_EDITORS, "get"),
+    "structure:status_add": ("school", lambda o: {"pk": o.pk}, REGION, "get"),
+    "structure:municipality_organizations": ("municipality", lambda o: {"pk": o.pk}, None, "get"),
+    "core:import_upload": ("kind", lambda o: {"kind": o}, None, "get"),
+    "core:import_template": ("kind", lambda o: {"kind": o}, None, "get"),
+    "core:import_job": ("job", lambda o: {"pk": o.pk}, None, "get"),
+    "core:import_commit": ("job", lambda o: {"pk": o.pk}, None, "post"),
+    "core:import_cancel": ("job", lambda o: {"pk": o.pk}, None, "post"),
+    "core:import_skipped": ("job", lambda o: {"pk": o.pk}, None, "get"),
+}
+# Pages without object parameters and the roles that may open them (others: 403). None = everyone.
+PLAIN_URLS = {
+    "home": None,
+    "journal": {"region_admin"},
+    "accounts:logout": None,
+    "accounts:password_change": None,
+    "people:list": None,
+    "people:export": None,
+    "people:create": EDITORS,
+    "people:me": None,
+    "structure:tree": None,
+    "structure:export": None,
+    "structure:organization_create": ORG_EDITORS,
+    "core:import_list": EDITORS,
+    "accounts:user_list": None,
+}
 
 
 def iter_url_names(resolver=None, namespace=""):
@@ -15,49 +78,131 @@ def iter_url_names(resolver=None, namespace=""):
             ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from iter_url_names(entry, ns)
         elif isinstance(entry, URLPattern) and entry.name:
-            yield f"{namespace}{entry.name}", entry.pattern.converters
+            yield f"{namespace}{entry.name}", bool(entry.pattern.converters)
 
 
-def _inside(w):
-    return {
-        "person": w["inside"]["teacher"],
-        "organization": w["inside"]["school"],
-        "municipality": w["inside"]["municipality"],
-    }
-
-
-def _outside(w):
-    return {"person": w["teachers"][15], "organization": w["schools"][7], "municipality": w["municipalities"][3]}
-
-
-# name → (object kind, kwargs builder). The object kind decides who is "inside".
-OBJECT_URLS = {}
-# Names without object parameters: visited by everyone logged in; must not 500.
-PLAIN_URLS = set()
-
-
-def all_names():
-    return sorted(set(name for name, _ in iter_url_names()))
+def _main_job(person):
+    return Employment.objects.filter(person=person).first()
 
 
 def test_every_url_pattern_is_in_the_matrix():
-    missing = []
-    for name, converters in iter_url_names():
-        if name in PUBLIC:
-            continue
-        if converters and name not in OBJECT_URLS:
-            missing.append(name)
+    missing = [
+        name for name, has_params in iter_url_names()
+        if name not in PUBLIC and name not in OBJECT_URLS and name not in PLAIN_URLS
+    ]
     assert not missing, f"add these URL patterns to the access matrix: {missing}"
+
+
+def _url(world, name):
+    kind = OBJECT_URLS[name][0] if name in OBJECT_URLS else None
+    sample = {
+        "teacher": world["teachers"][0],
+        "employment": _main_job(world["teachers"][0]) if kind == "employment" else None,
+        "school": world["schools"][0],
+        "municipality": world["municipalities"][0],
+        "kind": "staff",
+        "job": None,
+    }
+    if kind == "job":
+        sample["job"] = ImportJob.objects.create(user=world["users"]["region_admin"], kind="staff", original_name="x.csv")
+    return reverse(name, kwargs=OBJECT_URLS[name][1](sample[kind])) if kind else reverse(name)
 
 
 @pytest.mark.django_db
 def test_anonymous_is_sent_to_login(world, client):
-    for name, converters in iter_url_names():
+    for name, _ in iter_url_names():
+        url = _url(world, name)
         if name in PUBLIC:
-            assert client.get(reverse(name)).status_code == 200
+            assert client.get(url).status_code == 200
             continue
-        kwargs = OBJECT_URLS[name][1](_inside(world)) if converters else {}
-        url = reverse(name, kwargs=kwargs)
-        response = client.get(url)
+        method = OBJECT_URLS.get(name, (None, None, None, "get"))[3]
+        response = getattr(client, method)(url)
         assert response.status_code == 302, (name, response.status_code)
         assert response["Location"].startswith("/accounts/login/"), name
+
+
+def _visible(persona, kind, index):
+    allowed = VISIBLE[persona][kind]
+    return allowed == ALL or index in allowed
+
+
+@pytest.mark.django_db
+def test_every_persona_every_object(world, client):
+    """200 (or 403 without the right) inside the scope, 404 outside — never a leak."""
+    leaks = []
+    objects = {
+        "teacher": [(i, world["teachers"][i]) for i in SAMPLE_TEACHERS],
+        "employment": [(i, _main_job(world["teachers"][i])) for i in SAMPLE_TEACHERS],
+        "school": [(i, world["schools"][i]) for i in SAMPLE_SCHOOLS],
+        "municipality": [(i, world["municipalities"][i]) for i in SAMPLE_MUNICIPALITIES],
+    }
+    visibility_kind = {"teacher": "teacher", "employment": "teacher", "school": "school", "municipality": "municipality"}
+    for persona, user in world["users"].items():
+        client.force_login(user)
+        for name, (kind, kwargs, allowed, method) in OBJECT_URLS.items():
+            if kind not in objects or method != "get":
+                continue
+            for index, obj in objects[kind]:
+                status = client.get(reverse(name, kwargs=kwargs(obj))).status_code
+                if _visible(persona, visibility_kind[kind], index):
+                    expected = {200} if allowed is None or persona in allowed else {403}
+                else:
+                    expected = {404}
+                if status not in expected:
+                    leaks.append((persona, name, index, status, expected))
+    assert not leaks, leaks
+
+
+@pytest.mark.django_db
+def test_plain_pages_by_role(world, client):
+    wrong = []
+    for persona, user in world["users"].items():
+        client.force_login(user)
+        for name, allowed in PLAIN_URLS.items():
+            if name == "accounts:logout":
+                continue
+            status = client.get(reverse(name)).status_code
+            ok = {200, 302} if allowed is None or persona in allowed else {403}
+            if status not in ok:
+                wrong.append((persona, name, status))
+    assert not wrong, wrong
+
+
+@pytest.mark.django_db
+def test_lists_and_exports_hold_only_the_scope(world, client):
+    for persona in ("municipal_coordinator_in", "school_coordinator_out", "teacher_in"):
+        client.force_login(world["users"][persona])
+        page = client.get("/people/").content.decode()
+        for i, teacher in enumerate(world["teachers"]):
+            assert (teacher.last_name in page) == _visible(persona, "teacher", i), (persona, i)
+
+
+@pytest.mark.django_db
+def test_posts_outside_the_scope_change_nothing(world, client):
+    outside_job = _main_job(world["teachers"][15])
+    client.force_login(world["users"]["school_coordinator_in"])
+    assert client.post(reverse("people:employment_end", kwargs={"pk": outside_job.pk})).status_code == 404
+    outside_job.refresh_from_db()
+    assert outside_job.end is None
+    # Moving one's own teacher into another municipality's school is refused, nothing written.
+    inside_job = _main_job(world["teachers"][0])
+    response = client.post(
+        reverse("people:employment_edit", kwargs={"pk": inside_job.pk}),
+        {"organization": world["schools"][7].pk, "position": inside_job.position_id, "is_main": "on"},
+    )
+    assert response.status_code == 200
+    inside_job.refresh_from_db()
+    assert inside_job.organization_id == world["schools"][0].pk
+    # Someone else's import job answers 404.
+    job = ImportJob.objects.create(user=world["users"]["region_admin"], kind="staff", original_name="x.csv")
+    assert client.post(reverse("core:import_commit", kwargs={"pk": job.pk})).status_code == 404
+    # An organization edit naming another municipality is rejected.
+    client.force_login(world["users"]["municipal_coordinator_in"])
+    school = world["schools"][0]
+    response = client.post(
+        reverse("structure:organization_edit", kwargs={"pk": school.pk}),
+        {"municipality": world["municipalities"][3].pk, "name": "Захват", "kind": "school", "level": "institutional", "version": 1},
+    )
+    assert response.status_code == 200
+    assert Organization.objects.get(pk=school.pk).municipality_id == world["municipalities"][0].pk
+    assert Person.objects.count() == 16
