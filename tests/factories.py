@@ -51,14 +51,26 @@ def build_world():
     scope (…_in) and one outside (…_out), like healthchecks' alice/bob/charlie."""
     region = Region.objects.create(name="Тестовая область")
     center = Organization.objects.create(
-        region=region, name="Центр непрерывного повышения профессионального мастерства", kind="center", level="regional"
+        region=region,
+        name="Центр непрерывного повышения профессионального мастерства",
+        kind="center",
+        level="regional",
     )
-    w = {"region": region, "center": center, "districts": [], "municipalities": [], "schools": [], "teachers": []}
+    w = {
+        "region": region,
+        "center": center,
+        "districts": [],
+        "municipalities": [],
+        "schools": [],
+        "teachers": [],
+    }
     for d in range(2):
         district = District.objects.create(region=region, name=f"Округ {d + 1}")
         w["districts"].append(district)
         for m in range(2):
-            mun = Municipality.objects.create(region=region, district=district, name=f"Муниципалитет {d + 1}.{m + 1}")
+            mun = Municipality.objects.create(
+                region=region, district=district, name=f"Муниципалитет {d + 1}.{m + 1}"
+            )
             w["municipalities"].append(mun)
             for s in range(2):
                 school = Organization.objects.create(

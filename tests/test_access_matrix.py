@@ -27,8 +27,14 @@ VISIBLE = {
     "mentor": {"teacher": set(), "school": set(), "municipality": set()},
     "expert": {"teacher": set(), "school": set(), "municipality": set()},
 }
-EDITORS = {"region_admin", "center_staff", "municipal_coordinator_in", "municipal_coordinator_out",
-           "school_coordinator_in", "school_coordinator_out"}
+EDITORS = {
+    "region_admin",
+    "center_staff",
+    "municipal_coordinator_in",
+    "municipal_coordinator_out",
+    "school_coordinator_in",
+    "school_coordinator_out",
+}
 ORG_EDITORS = {"region_admin", "center_staff", "municipal_coordinator_in", "municipal_coordinator_out"}
 REGION = {"region_admin", "center_staff"}
 SAMPLE_TEACHERS = [0, 1, 2, 5, 13, 15]
@@ -87,7 +93,8 @@ def _main_job(person):
 
 def test_every_url_pattern_is_in_the_matrix():
     missing = [
-        name for name, has_params in iter_url_names()
+        name
+        for name, has_params in iter_url_names()
         if name not in PUBLIC and name not in OBJECT_URLS and name not in PLAIN_URLS
     ]
     assert not missing, f"add these URL patterns to the access matrix: {missing}"
@@ -104,7 +111,9 @@ def _url(world, name):
         "job": None,
     }
     if kind == "job":
-        sample["job"] = ImportJob.objects.create(user=world["users"]["region_admin"], kind="staff", original_name="x.csv")
+        sample["job"] = ImportJob.objects.create(
+            user=world["users"]["region_admin"], kind="staff", original_name="x.csv"
+        )
     return reverse(name, kwargs=OBJECT_URLS[name][1](sample[kind])) if kind else reverse(name)
 
 
@@ -136,7 +145,12 @@ def test_every_persona_every_object(world, client):
         "school": [(i, world["schools"][i]) for i in SAMPLE_SCHOOLS],
         "municipality": [(i, world["municipalities"][i]) for i in SAMPLE_MUNICIPALITIES],
     }
-    visibility_kind = {"teacher": "teacher", "employment": "teacher", "school": "school", "municipality": "municipality"}
+    visibility_kind = {
+        "teacher": "teacher",
+        "employment": "teacher",
+        "school": "school",
+        "municipality": "municipality",
+    }
     for persona, user in world["users"].items():
         client.force_login(user)
         for name, (kind, kwargs, allowed, method) in OBJECT_URLS.items():
@@ -201,7 +215,13 @@ def test_posts_outside_the_scope_change_nothing(world, client):
     school = world["schools"][0]
     response = client.post(
         reverse("structure:organization_edit", kwargs={"pk": school.pk}),
-        {"municipality": world["municipalities"][3].pk, "name": "Захват", "kind": "school", "level": "institutional", "version": 1},
+        {
+            "municipality": world["municipalities"][3].pk,
+            "name": "Захват",
+            "kind": "school",
+            "level": "institutional",
+            "version": 1,
+        },
     )
     assert response.status_code == 200
     assert Organization.objects.get(pk=school.pk).municipality_id == world["municipalities"][0].pk

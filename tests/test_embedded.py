@@ -27,7 +27,12 @@ def embedded_env():
 
 def profrost(env, *args):
     return subprocess.run(
-        [sys.executable, "-m", "profrost.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "profrost.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

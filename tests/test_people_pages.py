@@ -34,7 +34,12 @@ def test_filters_young_specialist_and_manager(world, client):
 
     today = datetime.date.today()
     school = world["schools"][0]
-    make_person(school, last_name="Молодая", birth_date=today.replace(year=today.year - 25), pedagogical_start=today.replace(year=today.year - 1))
+    make_person(
+        school,
+        last_name="Молодая",
+        birth_date=today.replace(year=today.year - 25),
+        pedagogical_start=today.replace(year=today.year - 1),
+    )
     make_person(school, position="руководитель организации", last_name="Директор")
     client.force_login(world["users"]["school_coordinator_in"])
     page = content(client.get("/people/?young=on"))
@@ -68,10 +73,21 @@ def test_optimistic_locking_keeps_the_other_users_data(world, client):
     person = world["inside"]["teacher"]
     client.force_login(world["users"]["region_admin"])
     form = {
-        "last_name": person.last_name, "first_name": "Анна", "middle_name": "Петровна",
-        "birth_date": "14.03.1985", "snils": person.snils, "sex": "f", "email": "", "phone": "",
-        "education": "", "pedagogical_start": "01.09.2008", "category": "none", "category_date": "",
-        "category_order": "", "category_expiry": "", "version": "1",
+        "last_name": person.last_name,
+        "first_name": "Анна",
+        "middle_name": "Петровна",
+        "birth_date": "14.03.1985",
+        "snils": person.snils,
+        "sex": "f",
+        "email": "",
+        "phone": "",
+        "education": "",
+        "pedagogical_start": "01.09.2008",
+        "category": "none",
+        "category_date": "",
+        "category_order": "",
+        "category_expiry": "",
+        "version": "1",
     }
     first = client.post(f"/people/{person.pk}/edit/", {**form, "first_name": "Алла"})
     assert first.status_code == 302
@@ -87,7 +103,14 @@ def test_edit_validation_messages_in_russian(world, client):
     future = (datetime.date.today() + datetime.timedelta(days=3)).strftime("%d.%m.%Y")
     response = client.post(
         f"/people/{person.pk}/edit/",
-        {"last_name": "X", "first_name": "Y", "birth_date": future, "snils": "112-233-445 96", "category": "none", "version": "1"},
+        {
+            "last_name": "X",
+            "first_name": "Y",
+            "birth_date": future,
+            "snils": "112-233-445 96",
+            "category": "none",
+            "version": "1",
+        },
     )
     page = content(response)
     assert "неверная контрольная сумма СНИЛС" in page
@@ -101,8 +124,17 @@ def test_history_shows_who_changed_what(world, client):
     client.force_login(world["users"]["region_admin"])
     client.post(
         f"/people/{person.pk}/edit/",
-        {"last_name": "Петрова", "first_name": "Анна", "middle_name": "Петровна", "birth_date": "14.03.1985",
-         "snils": person.snils, "sex": "f", "pedagogical_start": "01.09.2008", "category": "none", "version": "1"},
+        {
+            "last_name": "Петрова",
+            "first_name": "Анна",
+            "middle_name": "Петровна",
+            "birth_date": "14.03.1985",
+            "snils": person.snils,
+            "sex": "f",
+            "pedagogical_start": "01.09.2008",
+            "category": "none",
+            "version": "1",
+        },
     )
     page = content(client.get(f"/people/{person.pk}/"))
     assert "Учитель0000 → Петрова" in page
@@ -149,9 +181,16 @@ def test_create_person_with_job_in_scope_only(world, client):
     client.force_login(world["users"]["school_coordinator_in"])
     from tests.factories import valid_snils
 
-    data = {"last_name": "Новикова", "first_name": "Ольга", "birth_date": "01.02.1990", "snils": valid_snils(),
-            "category": "none", "job-organization": world["schools"][7].pk,
-            "job-position": 1, "job-is_main": "on"}
+    data = {
+        "last_name": "Новикова",
+        "first_name": "Ольга",
+        "birth_date": "01.02.1990",
+        "snils": valid_snils(),
+        "category": "none",
+        "job-organization": world["schools"][7].pk,
+        "job-position": 1,
+        "job-is_main": "on",
+    }
     response = client.post("/people/new/", data)
     assert response.status_code == 200
     assert "вне вашей области доступа" in content(response)

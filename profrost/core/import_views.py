@@ -118,7 +118,7 @@ def import_cancel(request, pk):
 
 def import_skipped(request, pk):
     job = _my_job(request, pk)
-    headers = get_importer(job.kind).headers
+    headers = [c.header for c in get_importer(job.kind).columns]
     rows = [[row] + [raw.get(h) for h in headers] + [msg] for row, raw, msg in job.skipped]
     journal(JournalAction.EXPORT, request=request, obj=job, what="skipped_rows", rows=len(rows))
     return xlsx_response(
