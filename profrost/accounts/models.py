@@ -29,10 +29,17 @@ class UserQuerySet(models.QuerySet):
             q |= Q(roles__region_id__in=scope.region_ids)
             q |= Q(roles__municipality__region_id__in=scope.region_ids)
             q |= Q(roles__organization__region_id__in=scope.region_ids)
-        if scope.municipality_ids and "municipal_coordinator" in scope.roles:
+        if scope.municipality_ids:
             q |= Q(roles__municipality_id__in=scope.municipality_ids)
             q |= Q(roles__organization__municipality_id__in=scope.municipality_ids)
-        return self.filter(q).distinct()
+        if scope.organization_ids:
+            q |= Q(roles__organization_id__in=scope.organization_ids)
+        if scope.region_ids or scope.municipality_ids or scope.organization_ids:
+            from profrost.people.models import Person
+
+            # Logins of the people one may see (teachers' accounts have no unit of their own).
+            q |= Q(person__in=Person.objects.visible_to(user).values("pk"))
+        return self.filter(pk__in=User.objects.filter(q).values("pk"))
 
 
 class ProfrostUserManager(UserManager.from_queryset(UserQuerySet)):

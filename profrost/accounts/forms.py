@@ -1,0 +1,111 @@
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from profrost.accounts.actions import grantable_roles
+from profrost.accounts.models import User
+from profrost.core.forms import BootstrapMixin
+from profrost.core.scoping import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES
+from profrost.core.validators import normalize_snils
+from profrost.people.models import Person
+from profrost.structure.models import Municipality, Organization, Region
+
+
+class RoleFieldsMixin(forms.Form):
+    role = forms.ChoiceField(label="Роль")
+    municipality = forms.ModelChoiceField(
+        Municipality.objects.none(), label="Муниципалитет (для муниципального координатора)", required=False
+    )
+    organization_inn = forms.CharField(label="ИНН организации (для уполномоченного ОО)", required=False)
+
+    def setup_roles(self, actor):
+        self.actor = actor
+        self.fields["role"].choices = [(r.value, r.label) for r in grantable_roles(actor)]
+        self.fields["municipality"].queryset = Municipality.objects.visible_to(actor)
+        self.fields["municipality"].error_messages["invalid_choice"] = (
+            "Муниципалитет вне вашей области доступа"
+        )
+
+    def clean_unit(self):
+        role = self.cleaned_data.get("role")
+        if role in REGION_ROLES:
+            return Region.objects.order_by("pk").first()
+        if role in MUNICIPALITY_ROLES:
+            unit = self.cleaned_data.get("municipality")
+            if unit is None:
+                self.add_error("municipality", "Выберите муниципалитет")
+            return unit
+        if role in ORGANIZATION_ROLES:
+            inn = (self.cleaned_data.get("organization_inn") or "").strip()
+            unit = Organization.objects.visible_to(self.actor).filter(inn=inn).first() if inn else None
+            if unit is None:
+                self.add_error(
+                    "organization_inn", "Организация с таким ИНН не найдена в вашей области доступа"
+                )
+            return unit
+        return None
+
+
+class UserCreateForm(BootstrapMixin, RoleFieldsMixin):
+    username = forms.RegexField(
+        label="Логин",
+        regex=r"^[\w.@+-]{3,150}$",
+        error_messages={"invalid": "Логин: 3–150 латинских букв, цифр и символов . @ + - _"},
+    )
+    last_name = forms.CharField(label="Фамилия", max_length=150)
+    first_name = forms.CharField(label="Имя", max_length=150)
+    middle_name = forms.CharField(label="Отчество", max_length=150, required=False)
+    email = forms.EmailField(label="Email", required=False)
+    person_snils = forms.CharField(label="СНИЛС педагога (связать с карточкой)", required=False)
+    password = forms.CharField(
+        label="Пароль",
+        widget=forms.PasswordInput,
+        help_text="Не короче 12 символов; оставьте пустым — пароль будет создан автоматически",
+        required=False,
+    )
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_roles(actor)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError("Такой логин уже занят")
+        return username
+
+    def clean_person_snils(self):
+        raw = self.cleaned_data.get("person_snils")
+        if not raw:
+            return None
+        snils = normalize_snils(raw)
+        person = Person.objects.visible_to(self.actor).filter(snils=snils).first()
+        if person is None:
+            raise ValidationError("Педагог с таким СНИЛС не найден в вашей области доступа")
+        if User.objects.filter(person=person).exists():
+            raise ValidationError("У этого педагога уже есть учётная запись")
+        return person
+
+    def clean(self):
+        data = super().clean()
+        data["unit"] = self.clean_unit()
+        if data.get("password"):
+            try:
+                validate_password(
+                    data["password"],
+                    User(username=data.get("username", ""), last_name=data.get("last_name", "")),
+                )
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class RoleForm(BootstrapMixin, RoleFieldsMixin):
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_roles(actor)
+
+    def clean(self):
+        data = super().clean()
+        data["unit"] = self.clean_unit()
+        return data
