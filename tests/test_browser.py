@@ -1,0 +1,53 @@
+"""Playwright driving Debian's Chromium: a municipal coordinator loads staff with an error in it."""
+
+import os
+
+import pytest
+
+from profrost.core.validators import inn10
+from tests.factories import valid_snils
+from tests.test_imports import HEADERS, staff_row, write_csv
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_coordinator_imports_valid_rows_and_finds_the_new_teacher(world, live_server, page, tmp_path, settings):
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    for i, school in enumerate(world["schools"]):
+        school.inn = inn10(f"3400000{i:02d}")
+        school.save()
+    new_snils = valid_snils()
+    good = staff_row(world, СНИЛС=new_snils, Фамилия="Лебедева", Имя="Дарья")
+    good["ИНН организации"] = world["schools"][1].inn
+    bad = staff_row(world, СНИЛС="112-233-445 96", Фамилия="Ошибкина")
+    bad["ИНН организации"] = world["schools"][1].inn
+    path = write_csv(tmp_path / "staff.csv", [good, bad], headers=HEADERS)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "mc_in")
+    page.fill("#id_password", "Пароль-для-теста-2024")
+    page.click("button[type=submit]")
+    page.click("text=Загрузка данных")
+    page.click("text=Загрузить: педагоги")
+    page.set_input_files("#id_file", str(path))
+    page.click("text=Проверить файл")
+
+    errors = page.locator(".import-errors li")
+    assert errors.count() == 1
+    assert errors.first.inner_text() == "строка 3, «СНИЛС»: неверная контрольная сумма СНИЛС"
+    assert page.inner_text("#count-new") == "1" and page.inner_text("#count-errors") == "1"
+
+    page.check("#skip_invalid")
+    page.click("button:has-text('Загрузить')")
+    assert "Загружено: новых 1" in page.inner_text(".alert-success")
+
+    page.click("text=Педагоги")
+    formatted = f"{new_snils[0:3]}-{new_snils[3:6]}-{new_snils[6:9]} {new_snils[9:]}"
+    page.fill("input[name=q]", formatted)
+    page.click("button:has-text('Найти')")
+    assert new_snils not in page.url  # SNILS never travels in a URL
+    assert "Найдено: 1" in page.inner_text("#people-table")
+    page.click("text=Лебедева Дарья")
+    assert page.inner_text("#person-snils") == formatted
