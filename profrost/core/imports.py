@@ -430,3 +430,35 @@ class RowCleaner:
     def done(self):
         if self.errors:
             raise RowErrors(self.errors)
+
+
+# --- set-based writing (COPY), shared by importers -------------------------------------------------
+
+
+def copy_rows(table, columns, rows):
+    """COPY rows into a table. History triggers still fire; the first statement carries pghistory's
+    context (a transaction-local setting) into the transaction, so the COPY is attributed too."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        # pghistory prepends its context to writing statements (not SELECTs): a no-op does it.
+        cur.execute("DO $$ BEGIN END $$")
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def copy_update(table, key, columns, rows):
+    """UPDATE table SET columns FROM a COPY-filled temporary table, matched on `key`."""
+    from django.db import connection
+
+    temp = f"tmp_update_{table}"
+    cols = [key, *columns]
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {', '.join(cols)} FROM {table} WITH NO DATA")
+        with cur.copy(f"COPY {temp} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+        cur.execute(f"UPDATE {table} t SET {assignments} FROM {temp} s WHERE t.{key} = s.{key}")
+        cur.execute(f"DROP TABLE {temp}")

@@ -9,12 +9,15 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import F
+from django.utils import timezone
 
 from profrost.core.imports import (
     Column,
     Importer,
     RowCleaner,
     choice_lookup,
+    copy_rows,
+    copy_update,
     norm_key,
     parse_bool,
     parse_date,
@@ -444,60 +447,67 @@ class StaffImporter(Importer):
         return out
 
     def write(self, classified, progress):
-        # Persons: create the new ones, update the changed ones (once per SNILS).
-        new_persons, changed_persons, done = {}, {}, set()
+        """Set-based: COPY new people and jobs, UPDATE … FROM a COPY-filled table for changed ones."""
+        now = timezone.now()
+        new_persons, changed_persons, done = [], [], set()
         for r, _ in classified:
             snils = r["snils"]
             if snils in done:
                 continue
             done.add(snils)
             state = self.person_state.get(snils)
+            values = tuple(r["person"][f] for f in PERSON_FIELDS)
             if state == "new":
-                new_persons[snils] = Person(snils=snils, **r["person"])
+                new_persons.append((snils, *values, "", 1, now, now))
             elif state == "changed":
-                changed_persons[snils] = Person(pk=self.persons[snils]["pk"], snils=snils, **r["person"])
-        Person.objects.bulk_create(list(new_persons.values()), batch_size=2000)
+                changed_persons.append((self.persons[snils]["pk"], *values, now))
+        copy_rows(
+            "people_person",
+            ["snils", *PERSON_FIELDS, "category_order", "version", "created_at", "updated_at"],
+            new_persons,
+        )
         if changed_persons:
-            Person.objects.bulk_update(list(changed_persons.values()), list(PERSON_FIELDS), batch_size=2000)
-            Person.objects.filter(pk__in=[p.pk for p in changed_persons.values()]).update(
-                version=F("version") + 1
-            )
+            copy_update("people_person", "id", [*PERSON_FIELDS, "updated_at"], changed_persons)
+            ids = [row[0] for row in changed_persons]
+            Person.objects.filter(pk__in=ids).update(version=F("version") + 1)
         progress(len(classified) // 2)
         pk_by_snils = {s: p["pk"] for s, p in self.persons.items()}
-        pk_by_snils.update({s: p.pk for s, p in new_persons.items()})
-        # Employments: create missing ones, update is_main and subjects of changed ones.
-        new_emps, new_subjects, update_main, reset_subjects = [], [], [], []
+        if new_persons:
+            new_snils = [row[0] for row in new_persons]
+            pk_by_snils.update(Person.objects.filter(snils__in=new_snils).values_list("snils", "pk"))
+        new_jobs, update_main, reset_subjects = [], [], []
         for r, _ in classified:
             emp = r.get("_employment")
+            person_id = pk_by_snils[r["snils"]]
             if emp is None:
-                e = Employment(
-                    person_id=pk_by_snils[r["snils"]],
-                    organization_id=r["organization_id"],
-                    position_id=r["position_id"],
-                    is_main=r["is_main"],
-                )
-                new_emps.append(e)
-                new_subjects.append(r["subjects"])
+                new_jobs.append((person_id, r["organization_id"], r["position_id"], r["is_main"], r["subjects"]))
             else:
                 if emp["is_main"] != r["is_main"]:
-                    update_main.append(Employment(pk=emp["pk"], is_main=r["is_main"]))
+                    update_main.append((emp["pk"], r["is_main"]))
                 if emp["subjects"] != r["subjects"]:
                     reset_subjects.append((emp["pk"], r["subjects"]))
-        Employment.objects.bulk_create(new_emps, batch_size=2000)
+        copy_rows(
+            "people_employment",
+            ["person_id", "organization_id", "position_id", "is_main"],
+            (job[:4] for job in new_jobs),
+        )
         if update_main:
-            Employment.objects.bulk_update(update_main, ["is_main"], batch_size=2000)
+            copy_update("people_employment", "id", ["is_main"], update_main)
+        links = []
+        if new_jobs:
+            person_ids = sorted({job[0] for job in new_jobs})
+            ids = {}
+            for i in range(0, len(person_ids), 20000):
+                for pk, person_id, org_id, position_id in Employment.objects.filter(
+                    person_id__in=person_ids[i : i + 20000]
+                ).values_list("pk", "person_id", "organization_id", "position_id"):
+                    ids[(person_id, org_id, position_id)] = pk
+            links = [(ids[job[:3]], s) for job in new_jobs for s in sorted(job[4])]
         through = Employment.subjects.through
         if reset_subjects:
             through.objects.filter(employment_id__in=[pk for pk, _ in reset_subjects]).delete()
-        links = [
-            through(employment_id=e.pk, subject_id=s)
-            for e, subjects in zip(new_emps, new_subjects)
-            for s in subjects
-        ]
-        links += [
-            through(employment_id=pk, subject_id=s) for pk, subjects in reset_subjects for s in subjects
-        ]
-        through.objects.bulk_create(links, batch_size=5000)
+            links += [(pk, s) for pk, subjects in reset_subjects for s in sorted(subjects)]
+        copy_rows(through._meta.db_table, ["employment_id", "subject_id"], links)
         progress(len(classified))
 
 
