@@ -222,6 +222,11 @@ def parse_date(value):
     s = str(value).strip()
     if not s:
         return None
+    if len(s) == 10 and s[2] == "." and s[5] == "." and s[:2].isdigit() and s[3:5].isdigit() and s[6:].isdigit():
+        try:  # the common dd.mm.yyyy, without strptime's overhead
+            return datetime.date(int(s[6:]), int(s[3:5]), int(s[:2]))
+        except ValueError:
+            raise ValidationError(f"не удалось распознать дату «{s}»: нужен формат ДД.ММ.ГГГГ") from None
     for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
         try:
             return datetime.datetime.strptime(s, fmt).date()
@@ -443,6 +448,9 @@ def copy_rows(table, columns, rows):
     with connection.cursor() as cur:
         # pghistory prepends its context to writing statements (not SELECTs): a no-op does it.
         cur.execute("DO $$ BEGIN END $$")
+        # pgtrigger's per-row check reads this setting inside an exception block; unset, every row
+        # raises and catches an error (measured: 8x slower inserts). An empty list ignores nothing.
+        cur.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
         with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
