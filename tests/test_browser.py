@@ -13,7 +13,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_coordinator_imports_valid_rows_and_finds_the_new_teacher(world, live_server, page, tmp_path, settings):
+def test_coordinator_imports_valid_rows_and_finds_the_new_teacher(
+    world, live_server, page, tmp_path, settings
+):
     settings.UPLOAD_DIR = tmp_path / "uploads"
     for i, school in enumerate(world["schools"]):
         school.inn = inn10(f"3400000{i:02d}")

@@ -83,7 +83,11 @@ def test_check_deploy_passes_with_production_settings():
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    env = {k: v for k, v in os.environ.items() if k not in ("PROFROST_TESTING", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PROFROST_TESTING", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env.update(
         DEBUG="false",
         SECRET_KEY="k" * 20 + "Zq8#vT2!mP9@xL4$wR7&nB1*cF6^hJ3(gD5)sA0",

@@ -222,7 +222,14 @@ def parse_date(value):
     s = str(value).strip()
     if not s:
         return None
-    if len(s) == 10 and s[2] == "." and s[5] == "." and s[:2].isdigit() and s[3:5].isdigit() and s[6:].isdigit():
+    if (
+        len(s) == 10
+        and s[2] == "."
+        and s[5] == "."
+        and s[:2].isdigit()
+        and s[3:5].isdigit()
+        and s[6:].isdigit()
+    ):
         try:  # the common dd.mm.yyyy, without strptime's overhead
             return datetime.date(int(s[6:]), int(s[3:5]), int(s[:2]))
         except ValueError:
@@ -354,15 +361,16 @@ def run_import(
         return result
     result.total = len(rows)
     records = []
-    raw_rows = []
-    for n, (number, values) in enumerate(rows, start=1):
-        raw = {h: (values[i] if i < len(values) else None) for h, i in index.items()}
-        raw_rows.append((number, raw))
-        if n % 5000 == 0:
-            report(n, result.total * 2, "проверка")
-    importer.prepare([raw for _, raw in raw_rows])
+
+    def as_dict(values):
+        return {h: (values[i] if i < len(values) else None) for h, i in index.items()}
+
+    # Rows stay as value lists; a {header: value} dict exists only while its row is checked
+    # (100,000 dicts at once would double the import's memory).
+    importer.prepare(as_dict(values) for _, values in rows)
     seen = {}
-    for n, (number, raw) in enumerate(raw_rows, start=1):
+    for n, (number, values) in enumerate(rows, start=1):
+        raw = as_dict(values)
         try:
             record = importer.clean(raw, number)
             key = importer.key(record)
@@ -381,6 +389,7 @@ def run_import(
             result.skipped.append((number, _display_raw(raw), exc.message))
         if n % 5000 == 0:
             report(n, result.total * 2, "проверка")
+    del rows
     classified = importer.diff(records)
     for _, state in classified:
         setattr(result, state, getattr(result, state) + 1)
@@ -463,7 +472,9 @@ def copy_update(table, key, columns, rows):
     temp = f"tmp_update_{table}"
     cols = [key, *columns]
     with connection.cursor() as cur:
-        cur.execute(f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {', '.join(cols)} FROM {table} WITH NO DATA")
+        cur.execute(
+            f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {', '.join(cols)} FROM {table} WITH NO DATA"
+        )
         with cur.copy(f"COPY {temp} ({', '.join(cols)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

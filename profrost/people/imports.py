@@ -473,13 +473,20 @@ class StaffImporter(Importer):
         progress(len(classified) // 2)
         pk_by_snils = {s: p["pk"] for s, p in self.persons.items()}
         if new_persons:
-            pk_by_snils.update(_fetch("SELECT snils, id FROM people_person WHERE snils = ANY(%s)", [row[0] for row in new_persons]))
+            pk_by_snils.update(
+                _fetch(
+                    "SELECT snils, id FROM people_person WHERE snils = ANY(%s)",
+                    [row[0] for row in new_persons],
+                )
+            )
         new_jobs, update_main, reset_subjects = [], [], []
         for r, _ in classified:
             emp = r.get("_employment")
             person_id = pk_by_snils[r["snils"]]
             if emp is None:
-                new_jobs.append((person_id, r["organization_id"], r["position_id"], r["is_main"], r["subjects"]))
+                new_jobs.append(
+                    (person_id, r["organization_id"], r["position_id"], r["is_main"], r["subjects"])
+                )
             else:
                 if emp["is_main"] != r["is_main"]:
                     update_main.append((emp["pk"], r["is_main"]))
