@@ -3,7 +3,6 @@
 import datetime
 
 import pghistory
-from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
@@ -160,11 +159,7 @@ class Person(models.Model):
         ordering = ["last_name", "first_name", "middle_name", "id"]
         indexes = [
             models.Index(fields=["last_name", "first_name", "middle_name", "id"], name="person_name_order"),
-            # Name search is a case-insensitive prefix match: UPPER(last_name) LIKE 'ИВА%'.
-            models.Index(
-                OpClass(models.functions.Upper("last_name"), name="text_pattern_ops"),
-                name="person_last_name_prefix",
-            ),
+            # The name-prefix index, UPPER(last_name) text_pattern_ops, is created by migration 0004.
         ]
 
     def __str__(self):
