@@ -12,7 +12,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_cell(value):
-    """Make a text cell that starts like a formula inert by prefixing an apostrophe."""
+    """For plain-text formats (CSV): a cell that starts like a formula gets an apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
@@ -44,7 +44,14 @@ def _cell(ws, value):
         return "да" if value else "нет"
     if value is None:
         return None
-    return escape_cell(value)
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        # Stored as text with Excel's quote prefix: never evaluated as a formula, and the value itself
+        # is unchanged, so export → import stays lossless (a phone "+7 …" keeps its plus).
+        cell = WriteOnlyCell(ws, value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    return value
 
 
 def xlsx_response(filename, sheets):

@@ -1,0 +1,34 @@
+import datetime
+import zipfile
+
+from openpyxl import load_workbook
+
+from profrost.core.exports import escape_cell, write_xlsx
+
+
+def test_formula_like_text_is_stored_as_inert_text(tmp_path):
+    path = tmp_path / "x.xlsx"
+    write_xlsx(
+        path,
+        [
+            (
+                "Лист",
+                ["A", "B", "C", "D"],
+                [['=HYPERLINK("http://evil")', "+7 900 000-00-00", "@SUM(A1)", datetime.date(2024, 3, 1)]],
+            )
+        ],
+    )
+    sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula anywhere
+    ws = load_workbook(path).active
+    a2, b2, c2, d2 = ws[2]
+    assert (a2.value, a2.data_type, a2.quotePrefix) == ('=HYPERLINK("http://evil")', "s", True)
+    assert (b2.value, b2.quotePrefix) == ("+7 900 000-00-00", True)
+    assert c2.quotePrefix is True
+    assert d2.number_format == "DD.MM.YYYY"
+
+
+def test_escape_cell_for_plain_text():
+    assert escape_cell("=1+1") == "'=1+1"
+    assert escape_cell("-5") == "'-5"
+    assert escape_cell("Иванова") == "Иванова"
