@@ -46,9 +46,19 @@ def make_user(username, role=None, password="Пароль-для-теста-2024
     return user
 
 
+def ensure_reference_data():
+    """Positions and subjects come from a data migration; a transactional test's flush removes them."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("profrost.people.migrations.0003_reference_data").load(apps, None)
+
+
 def build_world():
     """2 districts × 2 municipalities × 2 schools × 2 teachers, plus one user per role inside
     scope (…_in) and one outside (…_out), like healthchecks' alice/bob/charlie."""
+    ensure_reference_data()
     region = Region.objects.create(name="Тестовая область")
     center = Organization.objects.create(
         region=region,

@@ -409,3 +409,21 @@ def test_who_may_import(world, client):
     client.force_login(world["users"]["school_coordinator_in"])
     assert client.get("/imports/organizations/upload/").status_code == 403
     assert client.get("/imports/staff/upload/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_queue_and_worker(schools_inn, client, tmp_path, settings):
+    """Production path: the page enqueues into the database queue, the worker runs it later."""
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    settings.IMPORT_BACKGROUND_BYTES = 10
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.force_login(schools_inn["users"]["region_admin"])
+    with open(write_csv(tmp_path / "s.csv", [staff_row(schools_inn)]), "rb") as fh:
+        client.post("/imports/staff/upload/", {"file": fh})
+    job = ImportJob.objects.get()
+    assert job.state == "validating"
+    page = client.get(f"/imports/job/{job.pk}/").content.decode()
+    assert 'role="progressbar"' in page and 'hx-trigger="every 1s"' in page
+    call_command("db_worker", "--batch", "--no-startup-delay")
+    job.refresh_from_db()
+    assert job.state == "validated" and job.counts["new"] == 1
