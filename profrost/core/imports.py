@@ -369,7 +369,9 @@ def run_import(
     # (100,000 dicts at once would double the import's memory).
     importer.prepare(as_dict(values) for _, values in rows)
     seen = {}
-    for n, (number, values) in enumerate(rows, start=1):
+    for n in range(1, len(rows) + 1):
+        number, values = rows[n - 1]
+        rows[n - 1] = None  # checked rows are let go as we go
         raw = as_dict(values)
         try:
             record = importer.clean(raw, number)

@@ -390,7 +390,7 @@ class StaffImporter(Importer):
         c.done()
         return {
             "snils": snils,
-            "person": person,
+            "person": tuple(person[f] for f in PERSON_FIELDS),  # a tuple: 100,000 dicts cost memory
             "organization_id": org_id,
             "position_id": position_id,
             "subjects": frozenset(subject_ids),
@@ -438,7 +438,7 @@ class StaffImporter(Importer):
                 state = "new"
                 self.person_state.setdefault(r["snils"], "new")
             else:
-                person_changed = existing[1] != tuple(r["person"][f] for f in PERSON_FIELDS)
+                person_changed = existing[1] != r["person"]
                 self.person_state[r["snils"]] = (
                     "changed" if person_changed else self.person_state.get(r["snils"], "same")
                 )
@@ -461,7 +461,7 @@ class StaffImporter(Importer):
                 continue
             done.add(snils)
             state = self.person_state.get(snils)
-            values = tuple(r["person"][f] for f in PERSON_FIELDS)
+            values = r["person"]
             if state == "new":
                 new_persons.append((snils, *values, "", 1, now, now))
             elif state == "changed":
