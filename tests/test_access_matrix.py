@@ -47,6 +47,8 @@ OBJECT_URLS = {
     "people:detail": ("teacher", lambda o: {"pk": o.pk}, None, "get"),
     "people:edit": ("teacher", lambda o: {"pk": o.pk}, EDITORS, "get"),
     "people:employment_add": ("teacher", lambda o: {"pk": o.pk}, EDITORS, "get"),
+    "people:personal_data": ("teacher", lambda o: {"pk": o.pk}, {"region_admin"}, "get"),
+    "people:erase": ("teacher", lambda o: {"pk": o.pk}, {"region_admin"}, "post"),
     "people:employment_edit": ("employment", lambda o: {"pk": o.pk}, EDITORS, "get"),
     "people:employment_end": ("employment", lambda o: {"pk": o.pk}, EDITORS, "post"),
     "structure:organization": ("school", lambda o: {"pk": o.pk}, None, "get"),

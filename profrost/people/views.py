@@ -241,6 +241,7 @@ def _render_card(request, person):
             and request.user.person_id != person.pk
             or request.user.is_superuser,
             "history": history(person, *employments, hide=hide),
+            "is_region_admin": request.user.is_superuser or has_role(request.user, "region_admin"),
         },
     )
 
@@ -330,3 +331,38 @@ def employment_end(request, pk):
     actions.end_employment(employment, datetime.date.today())
     messages.success(request, "Работа в организации завершена сегодняшним днём.")
     return redirect("people:detail", pk=employment.person_id)
+
+
+def _require_region_admin(user):
+    if not (user.is_superuser or has_role(user, "region_admin")):
+        raise PermissionDenied
+
+
+def person_data_export(request, pk):
+    """Everything the system holds on a person, as JSON (SECURITY.md 21)."""
+    import json
+
+    from django.http import HttpResponse
+
+    from profrost.people.personal_data import export_person_data
+
+    person = _person_for(request, pk)
+    _require_region_admin(request.user)
+    data = export_person_data(person, request=request)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="personal-data-{person.pk}.json"'
+    return response
+
+
+@require_POST
+def person_erase(request, pk):
+    from profrost.people.personal_data import erase_person_data
+
+    person = _person_for(request, pk)
+    _require_region_admin(request.user)
+    erase_person_data(person, request=request)
+    messages.success(request, "Персональные данные обезличены; история изменений удалена.")
+    return redirect("people:detail", pk=person.pk)

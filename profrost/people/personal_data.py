@@ -1,0 +1,124 @@
+"""A person's personal data: export it whole, or anonymise it when its purpose ends (SECURITY.md 21).
+
+Every model that holds personal data registers here how it is exported and erased; a test fails
+when a model with personal data has no handler.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import F
+
+from profrost.core.journal import journal
+from profrost.core.models import JournalAction
+
+ERASED = "(удалено)"
+
+
+def _person_export(person):
+    from profrost.people.imports import PERSON_FIELDS
+
+    return {"snils": person.snils_display, **{f: _plain(getattr(person, f)) for f in PERSON_FIELDS}}
+
+
+def _employment_export(person):
+    return [
+        {
+            "организация": str(e.organization),
+            "должность": str(e.position),
+            "предметы": [s.name for s in e.subjects.all()],
+            "основное": e.is_main,
+            "начало": _plain(e.start),
+            "окончание": _plain(e.end),
+        }
+        for e in person.employments.select_related("organization", "position").prefetch_related("subjects")
+    ]
+
+
+def _user_export(person):
+    user = getattr(person, "user", None)
+    if user is None:
+        return None
+    return {"логин": user.username, "email": user.email, "роли": [str(r) for r in user.roles.all()]}
+
+
+def _history_export(person):
+    from profrost.core.history import history
+
+    return [
+        {"когда": _plain(h["at"]), "кто": h["who"], "что": h["what"]} for h in history(person, limit=1000)
+    ]
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _erase_person(person):
+    from profrost.people.models import Person
+
+    # A placeholder SNILS ≤ 001-001-998 (no checksum there; never issued to people) keeps it unique.
+    Person.objects.filter(pk=person.pk).update(
+        last_name=ERASED,
+        first_name=ERASED,
+        middle_name="",
+        snils=f"{person.pk:011d}"[-11:],
+        birth_date=datetime.date(1900, 1, 1),
+        sex="",
+        email="",
+        phone="",
+        category_order="",
+        version=F("version") + 1,
+    )
+
+
+def _erase_history(person):
+    from profrost.people.models import EmploymentEvent, PersonEvent
+
+    # The snapshots in the history tables are personal data too.
+    PersonEvent.objects.filter(pgh_obj_id=person.pk).delete()
+    EmploymentEvent.objects.filter(person_id=person.pk).delete()
+
+
+def _erase_user(person):
+    user = getattr(person, "user", None)
+    if user is not None:
+        from profrost.accounts.models import User, UserEvent
+
+        UserEvent.objects.filter(pgh_obj_id=user.pk).delete()
+        User.objects.filter(pk=user.pk).update(
+            first_name="", last_name=ERASED, middle_name="", email="", is_active=False, person=None
+        )
+
+
+# model label → (export, erase); employment rows stay (anonymous job statistics) but their history goes.
+HANDLERS = {
+    "people.person": (_person_export, _erase_person),
+    "people.personevent": (_history_export, _erase_history),
+    "people.employment": (_employment_export, None),
+    "people.employmentevent": (None, _erase_history),
+    "accounts.user": (_user_export, _erase_user),
+    "accounts.userevent": (None, _erase_user),
+}
+
+
+def export_person_data(person, request=None):
+    data = {
+        "педагог": _person_export(person),
+        "места работы": _employment_export(person),
+        "учётная запись": _user_export(person),
+        "история изменений": _history_export(person),
+    }
+    journal(JournalAction.EXPORT, request=request, obj=person, what="personal_data")
+    return data
+
+
+@transaction.atomic
+def erase_person_data(person, request=None):
+    # The journal keeps that it happened, without the name.
+    journal(JournalAction.DELETE, request=request, what="personal_data_erased", person_id=person.pk)
+    _erase_user(person)
+    _erase_history(person)
+    _erase_person(person)
