@@ -1,0 +1,84 @@
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from profrost.accounts.models import User
+from profrost.core.validators import normalize_snils
+from profrost.people.models import Person
+from profrost.people.seeding import RegionGenerator
+from profrost.structure.models import Municipality
+from tests.factories import ensure_reference_data
+
+
+def _fingerprint():
+    rows = Person.objects.order_by("snils").values_list(
+        "snils", "last_name", "first_name", "birth_date", "category"
+    )
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+@pytest.mark.django_db
+def test_seed_is_deterministic_and_realistic():
+    import datetime
+
+    ensure_reference_data()
+    day = datetime.date(2026, 11, 1)
+    RegionGenerator(2000, seed=5, today=day).run()
+    first = _fingerprint()
+    people = Person.objects.with_facts(on=day)
+    n = people.count()
+    young = people.filter(is_young_specialist=True).count() / n
+    managers = people.filter(is_manager=True).count() / n
+    assert n == 2000
+    assert 0.05 <= young <= 0.11, young
+    assert 0.07 <= managers <= 0.13, managers
+    assert Municipality.objects.count() >= 30
+    assert not Person.objects.filter(employments__isnull=True).exists()
+    for snils in Person.objects.values_list("snils", flat=True):
+        assert normalize_snils(snils) == snils
+    women = Person.objects.filter(sex="f")
+    assert 0.7 < women.count() / n < 0.9
+    assert not women.filter(last_name__endswith="ов").exists()  # feminine surname forms
+    # Same seed, same date → the same people.
+    Person.objects.all().delete()
+    from profrost.structure.models import District, Organization, Region
+
+    Organization.objects.all().delete()
+    Municipality.objects.all().delete()
+    District.objects.all().delete()
+    Region.objects.all().delete()
+    RegionGenerator(2000, seed=5, today=day).run()
+    assert _fingerprint() == first
+
+
+@pytest.mark.django_db
+def test_seed_command_refuses_a_non_empty_database(world):
+    with pytest.raises(CommandError, match="уже есть регион"):
+        call_command("seed", "--people", "200")
+
+
+@pytest.mark.django_db
+def test_trial_prints_one_login_per_role_and_demo_logins_need_debug(client):
+    ensure_reference_data()
+    out = io.StringIO()
+    with override_settings(DEBUG=True):
+        call_command("trial", "--no-serve", "--people", "300", stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("demo_")]
+    assert len(lines) == 8
+    username, password = lines[0].split()[:2]
+    assert User.objects.filter(is_demo=True).count() == 8
+    creds = {"username": username, "password": password}
+    with override_settings(DEBUG=True):
+        client.post("/accounts/login/", creds)
+        assert "_auth_user_id" in client.session
+        client.post("/accounts/logout/")
+        assert "_auth_user_id" not in client.session
+    with override_settings(DEBUG=False):
+        client.post("/accounts/login/", creds)
+        assert "_auth_user_id" not in client.session
+    with override_settings(DEBUG=False), pytest.raises(CommandError):
+        call_command("trial", "--no-serve")
