@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "profrost.accounts",
     "profrost.structure",
     "profrost.people",
+    "profrost.diagnostics",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("structure/", include("profrost.structure.urls")),
     path("people/", include("profrost.people.urls")),
     path("imports/", include("profrost.core.urls")),
+    path("diagnostics/", include("profrost.diagnostics.urls")),
     path("journal/", core_views.journal_list, name="journal"),
 ]
 

@@ -5,6 +5,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from profrost.core.models import ImportJob
+from profrost.diagnostics.models import Competence
 from profrost.people.models import Employment, Person
 from profrost.structure.models import Organization
 
@@ -61,6 +62,8 @@ OBJECT_URLS = {
     "core:import_commit": ("job", lambda o: {"pk": o.pk}, None, "post"),
     "core:import_cancel": ("job", lambda o: {"pk": o.pk}, None, "post"),
     "core:import_skipped": ("job", lambda o: {"pk": o.pk}, None, "get"),
+    "diagnostics:competence_edit": ("competence", lambda o: {"pk": o.pk}, REGION, "get"),
+    "diagnostics:competence_active": ("competence", lambda o: {"pk": o.pk}, REGION, "post"),
     "accounts:user_detail": ("account", lambda o: {"pk": o.pk}, MANAGERS, "get"),
     "accounts:role_add": ("account", lambda o: {"pk": o.pk}, MANAGERS, "post"),
     "accounts:user_set_active": ("account", lambda o: {"pk": o.pk}, MANAGERS, "post"),
@@ -81,6 +84,8 @@ PLAIN_URLS = {
     "structure:organization_create": ORG_EDITORS,
     "core:import_list": EDITORS,
     "accounts:user_list": MANAGERS,
+    "diagnostics:competences": None,
+    "diagnostics:competence_create": REGION,
     "accounts:user_export": MANAGERS,
     "accounts:user_create": MANAGERS,
 }
@@ -119,6 +124,7 @@ def _url(world, name):
         "kind": "staff",
         "job": None,
         "account": world["users"]["teacher_in"],
+        "competence": Competence.objects.first(),
         "role": world["users"]["teacher_in"].roles.first(),
     }
     if kind == "job":
