@@ -29,6 +29,7 @@ def register(cls):
 
 def get_importer(kind):
     # Importers live in their apps; importing the modules registers them.
+    import profrost.diagnostics.imports  # noqa: F401
     import profrost.people.imports  # noqa: F401
     import profrost.structure.imports  # noqa: F401
 
@@ -62,6 +63,7 @@ class ImportResult:
     written: bool = False
     file_error: str = ""
     sha256: str = ""
+    created_id: int | None = None  # for importers that create one object (an instrument)
 
     @property
     def error_rows(self):
@@ -342,14 +344,22 @@ class Importer:
 
 
 def run_import(
-    kind, path, user=None, dry_run=False, skip_invalid=False, progress=None, filename=None, job_id=None
+    kind,
+    path,
+    user=None,
+    dry_run=False,
+    skip_invalid=False,
+    progress=None,
+    filename=None,
+    job_id=None,
+    options=None,
 ):
     """Validate a file and, unless dry_run, write it in one transaction. Returns an ImportResult.
 
     Nothing is written when any row has an error, unless skip_invalid (then the bad rows are skipped)
     — except an out-of-scope row, which rejects the whole file either way.
     """
-    importer = get_importer(kind)(user=user)
+    importer = get_importer(kind)(user=user, **(options or {}))
     result = ImportResult(kind=kind)
     report = progress or (lambda done, total, stage: None)
     try:
@@ -392,7 +402,12 @@ def run_import(
         if n % 5000 == 0:
             report(n, result.total * 2, "проверка")
     del rows
-    classified = importer.diff(records)
+    try:
+        classified = importer.diff(records)
+    except ValidationError as exc:
+        result.file_error = "; ".join(exc.messages)
+        return result
+    result.created_id = getattr(importer, "created_id", None)
     for _, state in classified:
         setattr(result, state, getattr(result, state) + 1)
     if dry_run or result.out_of_scope or (result.errors and not skip_invalid):
@@ -406,6 +421,7 @@ def run_import(
     ):
         importer.write(to_write, lambda done: report(result.total + done, result.total * 2, "запись"))
     result.written = True
+    result.created_id = getattr(importer, "created_id", None)
     report(result.total * 2, result.total * 2, "готово")
     return result
 

@@ -40,3 +40,81 @@ class Competence(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+class ItemType(models.TextChoices):
+    SINGLE = "single", "Один вариант ответа"
+    MULTIPLE = "multiple", "Несколько вариантов ответа"
+    SHORT = "short", "Краткий ответ"
+    NUMERIC = "numeric", "Числовой ответ"
+    OPEN = "open", "Развёрнутый ответ (оценивает эксперт)"
+
+
+class InstrumentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(superseded_by__isnull=True)
+
+
+class Instrument(models.Model):
+    """A diagnostic test. Once used, an edit makes a new version; old results keep theirs."""
+
+    name = models.CharField("наименование", max_length=300)
+    version = models.PositiveIntegerField("версия", default=1)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name="предыдущая версия",
+    )
+    positions = models.ManyToManyField(
+        "people.Position", blank=True, related_name="+", verbose_name="должности"
+    )
+    subjects = models.ManyToManyField("people.Subject", blank=True, related_name="+", verbose_name="предметы")
+    # Level thresholds on the total percentage (DOMAIN.md §4); five levels add «удовлетворительный».
+    high_from = models.DecimalField("высокий от, %", max_digits=5, decimal_places=2, default=85)
+    elevated_from = models.DecimalField("повышенный от, %", max_digits=5, decimal_places=2, default=70)
+    basic_from = models.DecimalField("базовый от, %", max_digits=5, decimal_places=2, default=50)
+    satisfactory_from = models.DecimalField(
+        "удовлетворительный от, % (пять уровней)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    deficit_threshold = models.DecimalField(
+        "порог дефицита по компетенции, %", max_digits=5, decimal_places=2, default=50
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InstrumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "диагностический инструмент"
+        verbose_name_plural = "диагностические инструменты"
+        ordering = ["name", "-version"]
+
+    def __str__(self):
+        return f"{self.name} (версия {self.version})"
+
+
+class Item(models.Model):
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.CASCADE, related_name="items", verbose_name="инструмент"
+    )
+    number = models.CharField("номер", max_length=20)
+    position = models.PositiveIntegerField("порядок", default=0)
+    text = models.TextField("текст", blank=True)
+    type = models.CharField("тип", max_length=16, choices=ItemType.choices)
+    options = models.JSONField("варианты ответа", default=list, blank=True)
+    key = models.CharField("ключ", max_length=500, blank=True)
+    tolerance = models.DecimalField("допуск", max_digits=12, decimal_places=6, default=0)
+    max_score = models.DecimalField("максимальный балл", max_digits=6, decimal_places=2)
+    rubric = models.TextField("критерии оценивания", blank=True)
+    competences = models.ManyToManyField(Competence, related_name="items", verbose_name="компетенции")
+
+    class Meta:
+        verbose_name = "задание"
+        verbose_name_plural = "задания"
+        ordering = ["instrument", "position"]
+        constraints = [models.UniqueConstraint(fields=["instrument", "number"], name="item_number_unique")]
+
+    def __str__(self):
+        return f"№ {self.number}"

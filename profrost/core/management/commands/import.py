@@ -23,8 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="только проверить и показать итог")
         parser.add_argument("--skip-invalid", action="store_true", help="загрузить только корректные строки")
         parser.add_argument("--user", help="логин: загрузка в пределах его области доступа")
+        parser.add_argument("--name", help="наименование (для загрузки карты заданий инструмента)")
 
-    def handle(self, kind, file, dry_run, skip_invalid, user, **options):
+    def handle(self, kind, file, dry_run, skip_invalid, user, name=None, **options):
         account = None
         if user:
             from profrost.accounts.models import User
@@ -37,8 +38,17 @@ class Command(BaseCommand):
             if options.get("verbosity", 1) > 1:
                 self.stderr.write(f"{stage}: {done}/{total}")
 
+        if kind == "instrument" and not name:
+            raise CommandError("укажите --name: наименование инструмента")
+        extra = {"name": name} if kind == "instrument" else {}
         result = run_import(
-            kind, file, user=account, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress
+            kind,
+            file,
+            user=account,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            options=extra,
         )
         if result.file_error:
             self.stderr.write(f"Файл отклонён: {result.file_error}")
@@ -62,6 +72,14 @@ class Command(BaseCommand):
             self.stdout.write("Проверка без записи: в базу ничего не записано.")
             if result.errors:
                 sys.exit(1)
+            return
+        if kind == "instrument" and result.created_id and not result.errors:
+            # The regional IT staff script the yearly cycle: the id alone on the last line.
+            self.stdout.write(str(result.created_id))
+            return
+        if kind == "instrument" and result.written:
+            # Scripts of the yearly cycle read the instrument's id alone on the last line.
+            self.stdout.write(str(result.created_id))
             return
         if result.written:
             self.stdout.write(self.style.SUCCESS("Записано."))

@@ -1,0 +1,111 @@
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from profrost.core.imports import run_import
+from profrost.diagnostics.models import Instrument, ItemType
+from profrost.diagnostics.scoring import competence_percentages, deficits, level, percent, score_item
+from tests.test_imports import write_csv
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    "item_type, key, answer, expected",
+    [
+        (ItemType.SINGLE, "3", " 3 ", D(2)),
+        (ItemType.SINGLE, "3", "2", D(0)),
+        (ItemType.MULTIPLE, "1;3", "3; 1", D(2)),
+        (ItemType.MULTIPLE, "1;3", "1", D(0)),
+        (ItemType.SHORT, "Ёлка|ель", "  ЕЛКА ", D(2)),
+        (ItemType.SHORT, "метапредметный результат", "Метапредметный   результат", D(2)),
+        (ItemType.NUMERIC, "12.5", "12,6", D(2)),  # within ±0.1
+        (ItemType.NUMERIC, "12.5", "12,7", D(0)),
+        (ItemType.NUMERIC, "12.5", "двенадцать", D(0)),
+        (ItemType.SINGLE, "3", "", D(0)),
+        (ItemType.OPEN, "", "текст", None),
+    ],
+)
+def test_score_item(item_type, key, answer, expected):
+    assert score_item(item_type, key, 2, answer, tolerance=D("0.1")) == expected
+
+
+def test_percentages_level_and_deficits_by_hand():
+    # Items: 1 (max 2, МТ1) scored 2; 2 (max 3, МТ1+МТ4) scored 0; 3 (max 5, МТ4) scored 1; 4 (max 1, ПП1) scored 1.
+    items = [
+        (D(2), D(2), ["МТ1"]),
+        (D(0), D(3), ["МТ1", "МТ4"]),
+        (D(1), D(5), ["МТ4"]),
+        (D(1), D(1), ["ПП1"]),
+    ]
+    per = competence_percentages(items)
+    # МТ1: 2/5 = 40 %; МТ4: 1/8 = 12.5 %; ПП1: 1/1 = 100 %. Item 2 counts fully in both МТ1 and МТ4.
+    assert per == {"МТ1": D("40.00"), "МТ4": D("12.50"), "ПП1": D("100.00")}
+    total = percent(D(4), D(11))  # 4 of 11 points
+    assert total == D("36.36")
+    instrument = Instrument(name="x")
+    assert level(total, instrument) == "низкий"
+    assert [level(D(p), instrument) for p in ("85", "84.99", "70", "50", "49.99")] == [
+        "высокий",
+        "повышенный",
+        "повышенный",
+        "базовый",
+        "низкий",
+    ]
+    five = Instrument(name="y", satisfactory_from=D(35))
+    assert level(total, five) == "удовлетворительный"
+    # Threshold 50 %: МТ1 (40) is a deficit; МТ4 (12.5 < 25) is a severe one; ПП1 is not.
+    assert deficits(per, D(50)) == [("МТ1", D("40.00"), False), ("МТ4", D("12.50"), True)]
+
+
+ITEM_HEADERS = ["Номер", "Компетенция", "Макс. балл", "Тип", "Ключ"]
+
+
+def test_item_map_import_versions_and_errors(db, tmp_path, capsys):
+    rows = [
+        {
+            "Номер": "1",
+            "Компетенция": "МТ1; мт4",
+            "Макс. балл": "2",
+            "Тип": "Один вариант ответа",
+            "Ключ": "3",
+        },
+        {"Номер": "2", "Компетенция": "ПР1", "Макс. балл": "1,5", "Тип": "число", "Ключ": "12,5±0,1"},
+        {"Номер": "3", "Компетенция": "КМ2", "Макс. балл": "4", "Тип": "развёрнутый", "Ключ": ""},
+    ]
+    path = write_csv(tmp_path / "map.csv", rows, headers=ITEM_HEADERS)
+    call_command("import", "instrument", str(path), "--name", "ДПК учителей математики")
+    first_id = int(capsys.readouterr().out.strip().splitlines()[-1])
+    instrument = Instrument.objects.get(pk=first_id)
+    numeric = instrument.items.get(number="2")
+    assert (numeric.key, numeric.tolerance, numeric.max_score) == ("12.5", D("0.1"), D("1.5"))
+    assert sorted(instrument.items.get(number="1").competences.values_list("code", flat=True)) == [
+        "МТ1",
+        "МТ4",
+    ]
+    # The same map again: nothing new, the same id.
+    call_command("import", "instrument", str(path), "--name", "ДПК учителей математики")
+    assert int(capsys.readouterr().out.strip().splitlines()[-1]) == first_id
+    # A changed map: a new version; the old one stays for its results.
+    rows[0]["Ключ"] = "4"
+    call_command(
+        "import",
+        "instrument",
+        str(write_csv(tmp_path / "map2.csv", rows, headers=ITEM_HEADERS)),
+        "--name",
+        "ДПК учителей математики",
+    )
+    second = Instrument.objects.get(pk=int(capsys.readouterr().out.strip().splitlines()[-1]))
+    assert (second.version, second.previous_id) == (2, first_id)
+    assert list(Instrument.objects.current().values_list("pk", flat=True)) == [second.pk]
+    bad = [{"Номер": "1", "Компетенция": "ХХ9", "Макс. балл": "0", "Тип": "шарада", "Ключ": ""}]
+    result = run_import(
+        "instrument", write_csv(tmp_path / "bad.csv", bad, headers=ITEM_HEADERS), options={"name": "Плохой"}
+    )
+    assert {(h, m) for _, h, m in result.errors} == {
+        ("Компетенция", "неизвестный код компетенции «ХХ9»"),
+        ("Макс. балл", "нужно положительное число"),
+        ("Тип", "неизвестный тип задания «шарада»"),
+    }
+    assert not Instrument.objects.filter(name="Плохой").exists()
