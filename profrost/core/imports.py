@@ -359,8 +359,12 @@ def run_import(
     Nothing is written when any row has an error, unless skip_invalid (then the bad rows are skipped)
     — except an out-of-scope row, which rejects the whole file either way.
     """
-    importer = get_importer(kind)(user=user, **(options or {}))
     result = ImportResult(kind=kind)
+    try:
+        importer = get_importer(kind)(user=user, **(options or {}))
+    except FileRejected as exc:
+        result.file_error = str(exc)
+        return result
     report = progress or (lambda done, total, stage: None)
     try:
         result.sha256 = file_sha256(path)

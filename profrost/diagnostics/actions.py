@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import connection, transaction
 
 from profrost.diagnostics.models import Competence
 
@@ -12,3 +12,65 @@ def save_competence(form):
 def set_competence_active(competence, active):
     """Retire (or restore) a competence; retired ones stay on old results and item maps."""
     Competence.objects.filter(pk=competence.pk).update(is_active=active)
+
+
+def recompute_results(result_ids):
+    """Totals, levels, per-competence percentages and deficits of results, in the database.
+
+    total % = points ÷ maximum of the instrument's items; competence % = points on the items mapped to it ÷
+    their maximum (an item mapped to two competences counts fully in both); a deficit is a competence under
+    the instrument's threshold, severe («выраженный») under half of it. A result with an unscored (open)
+    answer stays «submitted» until an expert scores it.
+    """
+    ids = list(result_ids)
+    if not ids:
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE diagnostics_result r
+               SET total_score = s.points, max_score = s.maximum,
+                   total_percent = ROUND(s.points * 100 / NULLIF(s.maximum, 0), 2),
+                   status = CASE WHEN s.unscored = 0 THEN 'scored' ELSE 'submitted' END
+              FROM (SELECT sc.result_id, COALESCE(SUM(sc.score), 0) AS points, SUM(i.max_score) AS maximum,
+                           COUNT(*) FILTER (WHERE sc.score IS NULL) AS unscored
+                      FROM diagnostics_itemscore sc JOIN diagnostics_item i ON i.id = sc.item_id
+                     WHERE sc.result_id = ANY(%s) GROUP BY sc.result_id) s
+             WHERE r.id = s.result_id
+            """,
+            [ids],
+        )
+        cur.execute(
+            """
+            UPDATE diagnostics_result r
+               SET level = CASE
+                   WHEN r.status <> 'scored' THEN ''
+                   WHEN r.total_percent >= ins.high_from THEN 'высокий'
+                   WHEN r.total_percent >= ins.elevated_from THEN 'повышенный'
+                   WHEN r.total_percent >= ins.basic_from THEN 'базовый'
+                   WHEN ins.satisfactory_from IS NOT NULL AND r.total_percent >= ins.satisfactory_from
+                        THEN 'удовлетворительный'
+                   ELSE 'низкий' END
+              FROM diagnostics_campaign c JOIN diagnostics_instrument ins ON ins.id = c.instrument_id
+             WHERE c.id = r.campaign_id AND r.id = ANY(%s)
+            """,
+            [ids],
+        )
+        cur.execute("DELETE FROM diagnostics_competenceresult WHERE result_id = ANY(%s)", [ids])
+        cur.execute(
+            """
+            INSERT INTO diagnostics_competenceresult (result_id, competence_id, percent, is_deficit, is_severe)
+            SELECT t.result_id, t.competence_id, t.pct, t.pct < t.threshold, t.pct < t.threshold / 2
+              FROM (SELECT sc.result_id, ic.competence_id, ins.deficit_threshold AS threshold,
+                           ROUND(COALESCE(SUM(sc.score), 0) * 100 / NULLIF(SUM(i.max_score), 0), 2) AS pct
+                      FROM diagnostics_itemscore sc
+                      JOIN diagnostics_item i ON i.id = sc.item_id
+                      JOIN diagnostics_item_competences ic ON ic.item_id = i.id
+                      JOIN diagnostics_result r ON r.id = sc.result_id
+                      JOIN diagnostics_campaign c ON c.id = r.campaign_id
+                      JOIN diagnostics_instrument ins ON ins.id = c.instrument_id
+                     WHERE sc.result_id = ANY(%s) AND r.status = 'scored'
+                     GROUP BY sc.result_id, ic.competence_id, ins.deficit_threshold) t
+            """,
+            [ids],
+        )

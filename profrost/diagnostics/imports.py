@@ -188,3 +188,179 @@ class ItemMapImporter(Importer):
         )
         self.created_id = instrument.pk
         progress(len(classified))
+
+
+@register
+class ResultImporter(Importer):
+    """Results of a federal procedure: «СНИЛС» (or «Фамилия», «Имя», «Отчество», «Дата рождения»), «Дата»,
+    and one column per item headed by its number, holding the points scored on that item."""
+
+    kind = "results"
+    title = "Результаты диагностики"
+    duplicate_header = "СНИЛС"
+    PERSON_COLUMNS = ["СНИЛС", "Фамилия", "Имя", "Отчество", "Дата рождения", "Дата"]
+
+    def __init__(self, user=None, campaign=None):
+        from profrost.diagnostics.models import Campaign
+
+        super().__init__(user)
+        self.campaign = (
+            campaign if isinstance(campaign, Campaign) else Campaign.objects.filter(pk=campaign).first()
+        )
+        if self.campaign is None:
+            from profrost.core.imports import FileRejected
+
+            raise FileRejected("диагностика не найдена")
+        self.items = list(self.campaign.instrument.items.order_by("position"))
+        self.columns = [
+            Column("СНИЛС", required=True),
+            Column("Фамилия"),
+            Column("Имя"),
+            Column("Отчество"),
+            Column("Дата рождения"),
+            Column("Дата", required=True),
+        ]
+        self.columns += [Column(item.number) for item in self.items]
+
+    @property
+    def example(self):
+        return ["112-233-445 95", "", "", "", "", "15.10.2026", *["1" for _ in self.items]]
+
+    def alternative_present(self, header, index):
+        return header == "СНИЛС" and {"Фамилия", "Имя", "Дата рождения"} <= set(index)
+
+    def map_headers(self, headers):
+        index = super().map_headers(headers)
+        missing = [item.number for item in self.items if item.number not in index]
+        if missing:
+            from profrost.core.imports import FileRejected
+
+            raise FileRejected("в файле нет столбцов заданий: " + ", ".join(f"«{m}»" for m in missing))
+        return index
+
+    def prepare(self, rows):
+        from profrost.people.models import Person
+
+        for _ in rows:
+            pass
+        visible = Person.objects.all() if self.user is None else Person.objects.visible_to(self.user)
+        self.visible_ids = set(visible.values_list("pk", flat=True))
+        self.by_snils = dict(Person.objects.values_list("snils", "pk"))
+        self.by_name = {}
+        for pk, last, first, middle, birth in Person.objects.values_list(
+            "pk", "last_name", "first_name", "middle_name", "birth_date"
+        ):
+            self.by_name.setdefault((norm_key(last), norm_key(first), norm_key(middle), birth), []).append(pk)
+        from profrost.diagnostics.models import ItemScore, Result
+
+        self.existing = {}
+        for result in Result.objects.filter(campaign=self.campaign).values("pk", "person_id", "taken_on"):
+            self.existing[result["person_id"]] = {
+                "pk": result["pk"],
+                "taken_on": result["taken_on"],
+                "scores": {},
+            }
+        by_pk = {r["pk"]: r for r in self.existing.values()}
+        for result_id, item_id, score in ItemScore.objects.filter(result__campaign=self.campaign).values_list(
+            "result_id", "item_id", "score"
+        ):
+            by_pk[result_id]["scores"][item_id] = score
+
+    def clean(self, row, number):
+        from profrost.core.imports import parse_date
+        from profrost.core.validators import normalize_snils
+
+        c = RowCleaner()
+        person_id = None
+        if text(row.get("СНИЛС")):
+            snils = c.field("СНИЛС", normalize_snils, row.get("СНИЛС"))
+            if snils:
+                person_id = self.by_snils.get(snils)
+                if person_id is None:
+                    c.error("СНИЛС", "педагог с таким СНИЛС не найден в реестре")
+        else:
+            birth = c.field("Дата рождения", parse_date, row.get("Дата рождения"))
+            key = (
+                norm_key(row.get("Фамилия")),
+                norm_key(row.get("Имя")),
+                norm_key(row.get("Отчество")),
+                birth,
+            )
+            found = self.by_name.get(key, [])
+            if len(found) == 1:
+                person_id = found[0]
+            elif not found:
+                c.error("Фамилия", "педагог с такими ФИО и датой рождения не найден в реестре")
+            else:
+                c.error("Фамилия", "несколько педагогов с такими ФИО и датой рождения: укажите СНИЛС")
+        if person_id is not None and person_id not in self.visible_ids:
+            c.error("СНИЛС", "педагог вне вашей области доступа", out_of_scope=True)
+        taken_on = c.field("Дата", parse_date, row.get("Дата"))
+        if taken_on is None and not any(e.header == "Дата" for e in c.errors):
+            c.error("Дата", "не заполнено обязательное поле")
+        scores = {}
+        for item in self.items:
+            raw = row.get(item.number)
+            if raw is None or text(raw) == "":
+                scores[item.pk] = Decimal(0)
+                continue
+            value = to_decimal(raw)
+            if value is None:
+                c.error(item.number, f"балл «{text(raw)}» не является числом")
+            elif value < 0 or value > item.max_score:
+                c.error(item.number, f"балл {text(raw)} вне диапазона 0–{item.max_score.normalize()}")
+            else:
+                scores[item.pk] = value
+        c.done()
+        return {"person_id": person_id, "taken_on": taken_on, "scores": scores}
+
+    def key(self, record):
+        return record["person_id"]
+
+    def diff(self, records):
+        out = []
+        for r in records:
+            old = self.existing.get(r["person_id"])
+            if old is None:
+                out.append((r, "new"))
+            elif (
+                old["taken_on"] != r["taken_on"]
+                or {k: Decimal(v) for k, v in old["scores"].items() if v is not None} != r["scores"]
+            ):
+                r["_pk"] = old["pk"]
+                out.append((r, "changed"))
+            else:
+                out.append((r, "unchanged"))
+        return out
+
+    def write(self, classified, progress):
+        from profrost.core.imports import copy_rows
+        from profrost.diagnostics.actions import recompute_results
+        from profrost.diagnostics.models import ItemScore, Result, ResultStatus
+
+        new = [
+            Result(
+                campaign=self.campaign,
+                person_id=r["person_id"],
+                taken_on=r["taken_on"],
+                status=ResultStatus.SUBMITTED,
+            )
+            for r, state in classified
+            if state == "new"
+        ]
+        Result.objects.bulk_create(new, batch_size=2000)
+        for result, (r, _) in zip(new, [(r, s) for r, s in classified if s == "new"], strict=True):
+            r["_pk"] = result.pk
+        changed = [
+            Result(pk=r["_pk"], taken_on=r["taken_on"]) for r, state in classified if state == "changed"
+        ]
+        Result.objects.bulk_update(changed, ["taken_on"], batch_size=2000)
+        ids = [r["_pk"] for r, _ in classified]
+        ItemScore.objects.filter(result_id__in=ids).delete()
+        copy_rows(
+            ItemScore._meta.db_table,
+            ["result_id", "item_id", "answer", "score"],
+            ((r["_pk"], item_id, "", score) for r, _ in classified for item_id, score in r["scores"].items()),
+        )
+        recompute_results(ids)
+        progress(len(classified))

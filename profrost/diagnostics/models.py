@@ -118,3 +118,127 @@ class Item(models.Model):
 
     def __str__(self):
         return f"№ {self.number}"
+
+
+class CampaignKind(models.TextChoices):
+    FEDERAL = "federal", "Федеральная процедура (загрузка результатов)"
+    REGIONAL = "regional", "Региональная (онлайн-тестирование)"
+    COURSE = "course", "Входная/выходная диагностика курса"
+
+
+class Campaign(models.Model):
+    """One run of an instrument over a period and a scope."""
+
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="campaigns", verbose_name="инструмент"
+    )
+    name = models.CharField("наименование", max_length=300)
+    kind = models.CharField("вид", max_length=16, choices=CampaignKind.choices)
+    start = models.DateField("начало", null=True, blank=True)
+    end = models.DateField("окончание", null=True, blank=True)
+    municipalities = models.ManyToManyField(
+        "structure.Municipality", blank=True, related_name="+", verbose_name="муниципалитеты"
+    )
+    organizations = models.ManyToManyField(
+        "structure.Organization", blank=True, related_name="+", verbose_name="организации"
+    )
+    positions = models.ManyToManyField(
+        "people.Position", blank=True, related_name="+", verbose_name="должности"
+    )
+    subjects = models.ManyToManyField("people.Subject", blank=True, related_name="+", verbose_name="предметы")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "диагностика (кампания)"
+        verbose_name_plural = "диагностики (кампании)"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class ResultStatus(models.TextChoices):
+    INVITED = "invited", "Приглашён"
+    IN_PROGRESS = "in_progress", "Проходит"
+    SUBMITTED = "submitted", "Завершил, ждёт проверки"
+    SCORED = "scored", "Оценён"
+
+
+class ResultQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from profrost.people.models import Person
+
+        return self.filter(person__in=Person.objects.visible_to(user).values("pk"))
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Result(models.Model):
+    """A participant of a campaign and their result (оценочный лист)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="results", verbose_name="диагностика"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="results", verbose_name="педагог"
+    )
+    status = models.CharField(
+        "статус", max_length=16, choices=ResultStatus.choices, default=ResultStatus.INVITED
+    )
+    taken_on = models.DateField("дата прохождения", null=True, blank=True)
+    total_score = models.DecimalField("набрано баллов", max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField("максимум баллов", max_digits=8, decimal_places=2, null=True, blank=True)
+    total_percent = models.DecimalField("итого, %", max_digits=5, decimal_places=2, null=True, blank=True)
+    level = models.CharField("уровень", max_length=32, blank=True)
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "результат диагностики"
+        verbose_name_plural = "результаты диагностики"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "person"], name="result_once_per_campaign")
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.campaign}"
+
+
+class ItemScore(models.Model):
+    result = models.ForeignKey(
+        Result, on_delete=models.CASCADE, related_name="item_scores", verbose_name="результат"
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name="задание")
+    answer = models.TextField("ответ", blank=True)
+    score = models.DecimalField("балл", max_digits=6, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "балл за задание"
+        verbose_name_plural = "баллы за задания"
+        constraints = [models.UniqueConstraint(fields=["result", "item"], name="item_score_once")]
+
+    def __str__(self):
+        return f"{self.item}: {self.score}"
+
+
+class CompetenceResult(models.Model):
+    """Per-competence percentage of a result; a row with is_deficit is a professional deficit (Deficit)."""
+
+    result = models.ForeignKey(
+        Result, on_delete=models.CASCADE, related_name="competence_results", verbose_name="результат"
+    )
+    competence = models.ForeignKey(
+        Competence, on_delete=models.PROTECT, related_name="+", verbose_name="компетенция"
+    )
+    percent = models.DecimalField("результат, %", max_digits=5, decimal_places=2)
+    is_deficit = models.BooleanField("дефицит", default=False)
+    is_severe = models.BooleanField("выраженный дефицит", default=False)
+
+    class Meta:
+        verbose_name = "результат по компетенции"
+        verbose_name_plural = "результаты по компетенциям"
+        constraints = [
+            models.UniqueConstraint(fields=["result", "competence"], name="competence_result_once")
+        ]
+
+    def __str__(self):
+        return f"{self.competence.code}: {self.percent} %"

@@ -24,8 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--skip-invalid", action="store_true", help="загрузить только корректные строки")
         parser.add_argument("--user", help="логин: загрузка в пределах его области доступа")
         parser.add_argument("--name", help="наименование (для загрузки карты заданий инструмента)")
+        parser.add_argument("--campaign", type=int, help="id диагностики (для загрузки результатов)")
 
-    def handle(self, kind, file, dry_run, skip_invalid, user, name=None, **options):
+    def handle(self, kind, file, dry_run, skip_invalid, user, name=None, campaign=None, **options):
         account = None
         if user:
             from profrost.accounts.models import User
@@ -40,7 +41,11 @@ class Command(BaseCommand):
 
         if kind == "instrument" and not name:
             raise CommandError("укажите --name: наименование инструмента")
-        extra = {"name": name} if kind == "instrument" else {}
+        if kind == "results" and not campaign:
+            raise CommandError("укажите --campaign: id диагностики")
+        extra = (
+            {"name": name} if kind == "instrument" else {"campaign": campaign} if kind == "results" else {}
+        )
         result = run_import(
             kind,
             file,

@@ -1,0 +1,141 @@
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from profrost.core.imports import run_import
+from profrost.diagnostics.models import CompetenceResult, Result
+from tests.test_imports import write_csv
+
+MAP = [
+    {"Номер": "1", "Компетенция": "МТ1", "Макс. балл": "2", "Тип": "один", "Ключ": "1"},
+    {"Номер": "2", "Компетенция": "МТ1;МТ4", "Макс. балл": "3", "Тип": "один", "Ключ": "2"},
+    {"Номер": "3", "Компетенция": "МТ4", "Макс. балл": "5", "Тип": "один", "Ключ": "3"},
+    {"Номер": "4", "Компетенция": "ПП1", "Макс. балл": "1", "Тип": "один", "Ключ": "4"},
+]
+
+
+def _last_line(capsys):
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def campaign(world, tmp_path, capsys):
+    call_command(
+        "import",
+        "instrument",
+        str(write_csv(tmp_path / "map.csv", MAP, headers=list(MAP[0]))),
+        "--name",
+        "ДПК",
+    )
+    instrument_id = _last_line(capsys)
+    call_command(
+        "diagnostics",
+        "create-campaign",
+        "--instrument",
+        instrument_id,
+        "--name",
+        "ДПК-2026",
+        "--kind",
+        "federal",
+    )
+    return int(_last_line(capsys))
+
+
+def test_results_scored_in_the_database_and_exported(world, campaign, tmp_path, capsys):
+    a, b = world["teachers"][0], world["teachers"][1]
+    headers = ["СНИЛС", "Дата", "1", "2", "3", "4"]
+    rows = [
+        {"СНИЛС": a.snils_display, "Дата": "15.10.2026", "1": "2", "2": "0", "3": "1", "4": "1"},
+        {"СНИЛС": b.snils, "Дата": "15.10.2026", "1": "2", "2": "3", "3": "5", "4": "1"},
+    ]
+    path = write_csv(tmp_path / "res.csv", rows, headers=headers)
+    call_command("import", "results", str(path), "--campaign", str(campaign))
+    ra = Result.objects.get(person=a)
+    # 4 of 11 points = 36.36 % → низкий; МТ1 2/5 = 40 % (deficit), МТ4 1/8 = 12.5 % (severe), ПП1 100 %.
+    assert (ra.total_score, ra.max_score, ra.total_percent, ra.level, ra.status) == (
+        D(4),
+        D(11),
+        D("36.36"),
+        "низкий",
+        "scored",
+    )
+    per = {
+        c.competence.code: (c.percent, c.is_deficit, c.is_severe)
+        for c in CompetenceResult.objects.filter(result=ra)
+    }
+    assert per == {
+        "МТ1": (D("40.00"), True, False),
+        "МТ4": (D("12.50"), True, True),
+        "ПП1": (D("100.00"), False, False),
+    }
+    rb = Result.objects.get(person=b)
+    assert (rb.total_percent, rb.level) == (D("100.00"), "высокий")
+    assert not CompetenceResult.objects.filter(result=rb, is_deficit=True).exists()
+    # Re-importing the same file changes nothing.
+    again = run_import("results", path, options={"campaign": campaign})
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 2)
+    out = tmp_path / "out.xlsx"
+    call_command("diagnostics", "export-results", str(campaign), "--out", str(out))
+    ws = load_workbook(out).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == (
+        "СНИЛС",
+        "ФИО",
+        "Муниципалитет",
+        "Организация",
+        "Итого, %",
+        "Уровень",
+        "Дефициты",
+        "МТ1, %",
+        "МТ4, %",
+        "ПП1, %",
+    )
+    row_a = next(r for r in rows if r[0] == a.snils_display)
+    assert row_a[4:] == (36.36, "низкий", "МТ1;МТ4", 40.0, 12.5, 100.0)
+    assert row_a[2] == world["municipalities"][0].name
+
+
+def test_bad_results_rows(world, campaign, tmp_path, capsys):
+    headers = ["СНИЛС", "Дата", "1", "2", "3", "4"]
+    rows = [
+        {"СНИЛС": "112-233-445 95", "Дата": "15.10.2026", "1": "2", "2": "0", "3": "1", "4": "1"},
+        {"СНИЛС": world["teachers"][0].snils, "Дата": "вчера", "1": "3", "2": "x", "3": "1", "4": "1"},
+    ]
+    result = run_import(
+        "results", write_csv(tmp_path / "bad.csv", rows, headers=headers), options={"campaign": campaign}
+    )
+    assert {(n, h, m) for n, h, m in result.errors} == {
+        (2, "СНИЛС", "педагог с таким СНИЛС не найден в реестре"),
+        (3, "Дата", "не удалось распознать дату «вчера»: нужен формат ДД.ММ.ГГГГ"),
+        (3, "1", "балл 3 вне диапазона 0–2"),
+        (3, "2", "балл «x» не является числом"),
+    }
+    assert not Result.objects.exists()
+    missing = run_import(
+        "results",
+        write_csv(tmp_path / "m.csv", rows, headers=["СНИЛС", "Дата", "1", "2"]),
+        options={"campaign": campaign},
+    )
+    assert missing.file_error == "в файле нет столбцов заданий: «3», «4»"
+    with pytest.raises(SystemExit):
+        call_command("import", "results", str(tmp_path / "bad.csv"), "--campaign", str(campaign))
+
+
+def test_results_outside_scope_reject_the_file(world, campaign, tmp_path):
+    rows = [
+        {"СНИЛС": world["teachers"][15].snils, "Дата": "15.10.2026", "1": "1", "2": "1", "3": "1", "4": "1"}
+    ]
+    user = world["users"]["municipal_coordinator_in"]
+    result = run_import(
+        "results",
+        write_csv(tmp_path / "s.csv", rows, headers=["СНИЛС", "Дата", "1", "2", "3", "4"]),
+        user=user,
+        skip_invalid=True,
+        options={"campaign": campaign},
+    )
+    assert result.out_of_scope and not result.written
+
+
+D = Decimal
