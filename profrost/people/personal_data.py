@@ -50,7 +50,29 @@ def _history_export(person):
     ]
 
 
+def _results_export(person):
+    return [
+        {
+            "диагностика": r.campaign.name,
+            "дата": _plain(r.taken_on),
+            "итого, %": _plain(r.total_percent),
+            "уровень": r.level,
+        }
+        for r in person.results.select_related("campaign")
+    ]
+
+
+def _erase_results_history(person):
+    from profrost.diagnostics.models import ResultEvent
+
+    ResultEvent.objects.filter(person_id=person.pk).delete()
+
+
 def _plain(value):
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value
@@ -101,6 +123,9 @@ HANDLERS = {
     "people.employmentevent": (None, _erase_history),
     "accounts.user": (_user_export, _erase_user),
     "accounts.userevent": (None, _erase_user),
+    # Results stay (the region's statistics) on the anonymised person; their snapshots in history go.
+    "diagnostics.result": (_results_export, None),
+    "diagnostics.resultevent": (None, _erase_results_history),
 }
 
 
@@ -109,6 +134,7 @@ def export_person_data(person, request=None):
         "педагог": _person_export(person),
         "места работы": _employment_export(person),
         "учётная запись": _user_export(person),
+        "результаты диагностики": _results_export(person),
         "история изменений": _history_export(person),
     }
     journal(JournalAction.EXPORT, request=request, obj=person, what="personal_data")
@@ -121,4 +147,5 @@ def erase_person_data(person, request=None):
     journal(JournalAction.DELETE, request=request, what="personal_data_erased", person_id=person.pk)
     _erase_user(person)
     _erase_history(person)
+    _erase_results_history(person)
     _erase_person(person)
