@@ -62,6 +62,9 @@ OBJECT_URLS = {
     "core:import_commit": ("job", lambda o: {"pk": o.pk}, None, "post"),
     "core:import_cancel": ("job", lambda o: {"pk": o.pk}, None, "post"),
     "core:import_skipped": ("job", lambda o: {"pk": o.pk}, None, "get"),
+    "diagnostics:campaign": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
+    "diagnostics:campaign_export": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
+    "diagnostics:result": ("result", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:competence_edit": ("competence", lambda o: {"pk": o.pk}, REGION, "get"),
     "diagnostics:competence_active": ("competence", lambda o: {"pk": o.pk}, REGION, "post"),
     "accounts:user_detail": ("account", lambda o: {"pk": o.pk}, MANAGERS, "get"),
@@ -85,6 +88,14 @@ PLAIN_URLS = {
     "core:import_list": EDITORS,
     "accounts:user_list": MANAGERS,
     "diagnostics:competences": None,
+    "diagnostics:campaigns": REGION
+    | {
+        "municipal_coordinator_in",
+        "municipal_coordinator_out",
+        "school_coordinator_in",
+        "school_coordinator_out",
+        "methodologist",
+    },
     "diagnostics:competence_create": REGION,
     "accounts:user_export": MANAGERS,
     "accounts:user_create": MANAGERS,
@@ -99,6 +110,14 @@ def iter_url_names(resolver=None, namespace=""):
             yield from iter_url_names(entry, ns)
         elif isinstance(entry, URLPattern) and entry.name:
             yield f"{namespace}{entry.name}", bool(entry.pattern.converters)
+
+
+def _result_of(world, index):
+    from profrost.diagnostics.models import Campaign, Instrument, Result
+
+    instrument = Instrument.objects.get_or_create(name="Матрица")[0]
+    campaign = Campaign.objects.get_or_create(instrument=instrument, name="Матрица", kind="federal")[0]
+    return Result.objects.get_or_create(campaign=campaign, person=world["teachers"][index])[0]
 
 
 def _main_job(person):
@@ -125,6 +144,8 @@ def _url(world, name):
         "job": None,
         "account": world["users"]["teacher_in"],
         "competence": Competence.objects.first(),
+        "campaign": _result_of(world, 0).campaign if kind in ("campaign", "result") else None,
+        "result": _result_of(world, 0) if kind == "result" else None,
         "role": world["users"]["teacher_in"].roles.first(),
     }
     if kind == "job":

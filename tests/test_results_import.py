@@ -139,3 +139,26 @@ def test_results_outside_scope_reject_the_file(world, campaign, tmp_path):
 
 
 D = Decimal
+
+
+def test_campaign_and_assessment_sheet_pages(world, campaign, tmp_path, client):
+    a, far = world["teachers"][0], world["teachers"][15]
+    headers = ["СНИЛС", "Дата", "1", "2", "3", "4"]
+    rows = [
+        {"СНИЛС": a.snils, "Дата": "15.10.2026", "1": "2", "2": "0", "3": "1", "4": "1"},
+        {"СНИЛС": far.snils, "Дата": "16.10.2026", "1": "2", "2": "3", "3": "5", "4": "1"},
+    ]
+    run_import(
+        "results", write_csv(tmp_path / "r.csv", rows, headers=headers), options={"campaign": campaign}
+    )
+    client.force_login(world["users"]["municipal_coordinator_in"])
+    page = client.get(f"/diagnostics/campaigns/{campaign}/").content.decode()
+    assert a.last_name in page and far.last_name not in page
+    assert "Участники (1)" in page
+    result_a, result_far = Result.objects.get(person=a), Result.objects.get(person=far)
+    assert client.get(f"/diagnostics/results/{result_far.pk}/").status_code == 404
+    client.force_login(world["users"]["teacher_in"])
+    sheet = client.get(f"/diagnostics/results/{result_a.pk}/").content.decode()
+    assert '<td id="total-percent">36,36</td>' in sheet or '<td id="total-percent">36.36</td>' in sheet
+    assert "выраженный" in sheet
+    assert client.get(f"/diagnostics/campaigns/{campaign}/").status_code == 403

@@ -14,6 +14,12 @@ def navigation(request):
         items.append(("structure:tree", "Организации"))
         items.append(("people:list", "Педагоги"))
         items.append(("core:import_list", "Загрузка данных"))
+    if (
+        roles
+        & {"region_admin", "center_staff", "municipal_coordinator", "school_coordinator", "methodologist"}
+        or user.is_superuser
+    ):
+        items.append(("diagnostics:campaigns", "Диагностики"))
     if roles & {"region_admin", "center_staff", "methodologist", "expert"} or user.is_superuser:
         items.append(("diagnostics:competences", "Компетенции"))
     if roles & {"region_admin", "center_staff", "municipal_coordinator"} or user.is_superuser:

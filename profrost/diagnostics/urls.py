@@ -9,4 +9,8 @@ urlpatterns = [
     path("competences/new/", views.competence_form, name="competence_create"),
     path("competences/<int:pk>/", views.competence_form, name="competence_edit"),
     path("competences/<int:pk>/active/", views.competence_active, name="competence_active"),
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/export.xlsx", views.campaign_export, name="campaign_export"),
+    path("results/<int:pk>/", views.result_detail, name="result"),
 ]

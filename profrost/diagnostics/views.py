@@ -53,3 +53,105 @@ def competence_active(request, pk):
         request, f"Компетенция {competence.code} {'восстановлена' if active else 'выведена из употребления'}."
     )
     return redirect("diagnostics:competences")
+
+
+CAMPAIGN_VIEWERS = (
+    "region_admin",
+    "center_staff",
+    "municipal_coordinator",
+    "school_coordinator",
+    "methodologist",
+)
+
+
+def _require_campaign_viewer(user):
+    if not (user.is_superuser or has_role(user, *CAMPAIGN_VIEWERS)):
+        raise PermissionDenied
+
+
+def campaign_list(request):
+    from django.db.models import Count, Q
+
+    from profrost.diagnostics.models import Campaign, Result
+
+    _require_campaign_viewer(request.user)
+    visible = Result.objects.visible_to(request.user).values("pk")
+    campaigns = Campaign.objects.select_related("instrument").annotate(
+        participants=Count("results", filter=Q(results__in=visible)),
+        scored=Count("results", filter=Q(results__in=visible, results__status="scored")),
+    )
+    return render(request, "diagnostics/campaign_list.html", {"campaigns": campaigns})
+
+
+def _campaign_results(request, campaign):
+    from profrost.diagnostics.models import Result
+
+    return Result.objects.visible_to(request.user).filter(campaign=campaign)
+
+
+def campaign_detail(request, pk):
+    from django.core.paginator import Paginator
+    from django.db.models import Count, Q
+
+    from profrost.diagnostics.models import Campaign, CompetenceResult
+
+    _require_campaign_viewer(request.user)
+    campaign = get_object_or_404(Campaign.objects.select_related("instrument"), pk=pk)
+    results = _campaign_results(request, campaign)
+    levels = dict(results.values_list("level").annotate(n=Count("pk")).values_list("level", "n"))
+    # Share of participants with a deficit in each competence, counted in the database.
+    deficits = (
+        CompetenceResult.objects.filter(result__in=results.values("pk"))
+        .values("competence__code", "competence__name")
+        .annotate(n=Count("pk", filter=Q(is_deficit=True)), total=Count("pk"))
+        .order_by("competence__code")
+    )
+    page = Paginator(
+        results.select_related("person").order_by("person__last_name", "person__first_name", "pk"), 50
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "diagnostics/campaign_detail.html",
+        {"campaign": campaign, "page": page, "levels": levels, "deficits": deficits},
+    )
+
+
+def campaign_export(request, pk):
+    from profrost.core.exports import xlsx_response
+    from profrost.core.journal import journal
+    from profrost.core.models import JournalAction
+    from profrost.diagnostics.exports import results_sheet
+    from profrost.diagnostics.models import Campaign
+
+    _require_campaign_viewer(request.user)
+    campaign = get_object_or_404(Campaign, pk=pk)
+    results = _campaign_results(request, campaign)
+    journal(JournalAction.EXPORT, request=request, obj=campaign, what="results", rows=results.count())
+    headers, rows = results_sheet(campaign, results)
+    return xlsx_response(f"результаты-{campaign.pk}.xlsx", [("Результаты", headers, rows)])
+
+
+def result_detail(request, pk):
+    """The participant's assessment sheet (оценочный лист)."""
+    from profrost.core.journal import journal
+    from profrost.core.models import JournalAction
+    from profrost.diagnostics.models import Result
+
+    result = get_object_or_404(
+        Result.objects.visible_to(request.user).select_related("person", "campaign__instrument"), pk=pk
+    )
+    if request.user.person_id != result.person_id:
+        journal(
+            JournalAction.VIEW_PERSON, request=request, obj=result.person, what="result", result_id=result.pk
+        )
+    scores = (
+        result.item_scores.select_related("item")
+        .prefetch_related("item__competences")
+        .order_by("item__position")
+    )
+    competences = result.competence_results.select_related("competence").order_by("competence__code")
+    return render(
+        request,
+        "diagnostics/result_detail.html",
+        {"result": result, "scores": scores, "competences": competences},
+    )

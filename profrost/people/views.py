@@ -242,6 +242,7 @@ def _render_card(request, person):
             or request.user.is_superuser,
             "history": history(person, *employments, hide=hide),
             "is_region_admin": request.user.is_superuser or has_role(request.user, "region_admin"),
+            "results": person.results.select_related("campaign").order_by("-taken_on", "-pk"),
         },
     )
 
