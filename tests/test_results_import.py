@@ -162,3 +162,26 @@ def test_campaign_and_assessment_sheet_pages(world, campaign, tmp_path, client):
     assert '<td id="total-percent">36,36</td>' in sheet or '<td id="total-percent">36.36</td>' in sheet
     assert "выраженный" in sheet
     assert client.get(f"/diagnostics/campaigns/{campaign}/").status_code == 403
+
+
+def test_results_upload_through_the_import_pages(world, campaign, tmp_path, client, settings):
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    client.force_login(world["users"]["center_staff"])
+    choose = client.get("/imports/results/upload/").content.decode()
+    assert "ДПК-2026" in choose
+    page = client.get(f"/imports/results/upload/?campaign={campaign}").content.decode()
+    assert "«1», «2», «3», «4»" in page
+    a = world["teachers"][0]
+    path = write_csv(
+        tmp_path / "r.csv",
+        [{"СНИЛС": a.snils, "Дата": "15.10.2026", "1": "2", "2": "3", "3": "5", "4": "1"}],
+        headers=["СНИЛС", "Дата", "1", "2", "3", "4"],
+    )
+    with open(path, "rb") as fh:
+        response = client.post("/imports/results/upload/", {"file": fh, "campaign": campaign})
+    job_url = response["Location"]
+    assert "Новых" in client.get(job_url).content.decode()
+    client.post(job_url + "commit/")
+    assert Result.objects.get(person=a).level == "высокий"
+    client.force_login(world["users"]["municipal_coordinator_in"])
+    assert client.get("/imports/results/upload/").status_code == 403

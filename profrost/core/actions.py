@@ -18,7 +18,7 @@ def job_path(job):
     return Path(settings.UPLOAD_DIR) / job.stored_name
 
 
-def store_upload(user, kind, uploaded):
+def store_upload(user, kind, uploaded, options=None):
     """Save an uploaded file under a generated name outside the web root; size-checked while writing."""
     get_importer(kind)
     name = Path(uploaded.name).name
@@ -36,7 +36,12 @@ def store_upload(user, kind, uploaded):
             fh.write(chunk)
     progress = TaskProgress.objects.create(kind=f"import:{kind}", user=user, message="в очереди")
     return ImportJob.objects.create(
-        user=user, kind=kind, original_name=name[:255], stored_name=stored, progress=progress
+        user=user,
+        kind=kind,
+        original_name=name[:255],
+        stored_name=stored,
+        progress=progress,
+        options=options or {},
     )
 
 
@@ -78,6 +83,7 @@ def validate_job(job_id):
         dry_run=True,
         progress=_reporter(job),
         filename=job.original_name,
+        options=job.options,
     )
     state = ImportJob.State.REJECTED if result.file_error else ImportJob.State.VALIDATED
     _save_result(job, result, state)
@@ -107,6 +113,7 @@ def commit_job(job_id, skip_invalid=False):
             progress=_reporter(job),
             filename=job.original_name,
             job_id=job.pk,
+            options=job.options,
         )
     except Exception:
         # Fail closed: the transaction rolled back, the job says so, the file goes.

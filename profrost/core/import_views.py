@@ -16,7 +16,20 @@ from profrost.core.scoping import has_role
 WHO_MAY_IMPORT = {
     "organizations": ("region_admin", "center_staff", "municipal_coordinator"),
     "staff": ("region_admin", "center_staff", "municipal_coordinator", "school_coordinator"),
+    "results": ("region_admin", "center_staff"),
 }
+
+
+def _options(request, kind):
+    """Kind-specific parameters: the campaign that results are loaded into."""
+    if kind != "results":
+        return {}, None
+    from profrost.diagnostics.models import Campaign
+
+    campaigns = Campaign.objects.select_related("instrument").order_by("-created_at")
+    raw = request.POST.get("campaign") or request.GET.get("campaign") or ""
+    campaign = campaigns.filter(pk=raw).first() if raw.isdigit() else None
+    return ({"campaign": campaign.pk} if campaign else {}), campaigns
 
 
 def _allowed_kinds(user):
@@ -55,11 +68,15 @@ def import_list(request):
 
 def import_upload(request, kind):
     _check_kind(request.user, kind)
-    importer = get_importer(kind)(user=request.user)
+    options, campaigns = _options(request, kind)
+    if kind == "results" and not options:
+        # First choose the campaign; its instrument decides the item columns.
+        return render(request, "core/import_choose_campaign.html", {"campaigns": campaigns, "kind": kind})
+    importer = get_importer(kind)(user=request.user, **options)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = actions.store_upload(request.user, kind, form.cleaned_data["file"])
+            job = actions.store_upload(request.user, kind, form.cleaned_data["file"], options=options)
         except FileRejected as exc:
             form.add_error("file", str(exc))
         else:
@@ -68,12 +85,27 @@ def import_upload(request, kind):
             else:
                 actions.validate_job(job.pk)
             return redirect("core:import_job", pk=job.pk)
-    return render(request, "core/import_upload.html", {"form": form, "kind": kind, "importer": importer})
+    return render(
+        request,
+        "core/import_upload.html",
+        {
+            "form": form,
+            "kind": kind,
+            "importer": importer,
+            "options": options,
+            "campaign": options.get("campaign"),
+        },
+    )
 
 
 def import_template(request, kind):
     _check_kind(request.user, kind)
-    importer = get_importer(kind)(user=request.user)
+    options, _ = _options(request, kind)
+    if kind == "results" and not options:
+        from django.http import Http404
+
+        raise Http404
+    importer = get_importer(kind)(user=request.user, **options)
     sheets = [("Данные", importer.headers, [importer.example])]
     for title, values in importer.reference_sheets:
         sheets.append((f"Справочник {title}"[:31], [title], [[v] for v in values]))
@@ -118,7 +150,7 @@ def import_cancel(request, pk):
 
 def import_skipped(request, pk):
     job = _my_job(request, pk)
-    headers = [c.header for c in get_importer(job.kind).columns]
+    headers = get_importer(job.kind)(user=request.user, **job.options).headers
     rows = [[row] + [raw.get(h) for h in headers] + [msg] for row, raw, msg in job.skipped]
     journal(JournalAction.EXPORT, request=request, obj=job, what="skipped_rows", rows=len(rows))
     return xlsx_response(

@@ -108,6 +108,7 @@ class ImportJob(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     state = models.CharField("состояние", max_length=16, choices=State.choices, default=State.VALIDATING)
     skip_invalid = models.BooleanField("только корректные строки", default=False)
+    options = models.JSONField("параметры загрузки", default=dict, blank=True)  # e.g. {"campaign": 3}
     counts = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)  # «строка N, «Поле»: сообщение», first 1000
     skipped = models.JSONField(default=list, blank=True)  # [[row, {header: value}, message]]
