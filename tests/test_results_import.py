@@ -185,3 +185,33 @@ def test_results_upload_through_the_import_pages(world, campaign, tmp_path, clie
     assert Result.objects.get(person=a).level == "высокий"
     client.force_login(world["users"]["municipal_coordinator_in"])
     assert client.get("/imports/results/upload/").status_code == 403
+
+
+def test_item_analysis_by_hand(world, campaign, tmp_path, client):
+    a, b, far = world["teachers"][0], world["teachers"][1], world["teachers"][15]
+    headers = ["СНИЛС", "Дата", "1", "2", "3", "4"]
+    rows = [
+        {"СНИЛС": a.snils, "Дата": "15.10.2026", "1": "2", "2": "0", "3": "1", "4": "1"},
+        {"СНИЛС": b.snils, "Дата": "15.10.2026", "1": "1", "2": "3", "3": "5", "4": "0"},
+        {"СНИЛС": far.snils, "Дата": "15.10.2026", "1": "0", "2": "3", "3": "5", "4": "1"},
+    ]
+    run_import(
+        "results", write_csv(tmp_path / "r.csv", rows, headers=headers), options={"campaign": campaign}
+    )
+    from profrost.diagnostics.views import item_analysis
+
+    items = {i["number"]: i for i in item_analysis(Result.objects.all())}
+    # Item 1 (max 2): 2, 1, 0 → mean (100 + 50 + 0) / 3 = 50 %; full marks 1 of 3 = 33.3 %.
+    assert (items["1"]["n"], items["1"]["mean"], items["1"]["full"]) == (3, D("50.0"), D("33.3"))
+    # Item 3 (max 5): 1, 5, 5 → (20 + 100 + 100) / 3 = 73.3 %; full 2 of 3 = 66.7 %.
+    assert (items["3"]["mean"], items["3"]["full"]) == (D("73.3"), D("66.7"))
+    # Only the first municipality (teachers a and b): item 1 → (100 + 50) / 2 = 75 %.
+    one = {
+        i["number"]: i
+        for i in item_analysis(Result.objects.all(), municipality=world["municipalities"][0].pk)
+    }
+    assert (one["1"]["n"], one["1"]["mean"]) == (2, D("75.0"))
+    # A municipal coordinator's page holds only their teachers.
+    client.force_login(world["users"]["municipal_coordinator_in"])
+    page = client.get(f"/diagnostics/campaigns/{campaign}/").content.decode()
+    assert '<td>№ 1</td><td class="text-end">2</td>' in page

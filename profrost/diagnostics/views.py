@@ -106,13 +106,22 @@ def campaign_detail(request, pk):
         .annotate(n=Count("pk", filter=Q(is_deficit=True)), total=Count("pk"))
         .order_by("competence__code")
     )
+    items = item_analysis(results, municipality=request.GET.get("municipality"))
     page = Paginator(
         results.select_related("person").order_by("person__last_name", "person__first_name", "pk"), 50
     ).get_page(request.GET.get("page"))
     return render(
         request,
         "diagnostics/campaign_detail.html",
-        {"campaign": campaign, "page": page, "levels": levels, "deficits": deficits},
+        {
+            "campaign": campaign,
+            "page": page,
+            "levels": levels,
+            "deficits": deficits,
+            "items": items,
+            "municipalities": _municipality_choices(request.user),
+            "municipality": request.GET.get("municipality", ""),
+        },
     )
 
 
@@ -155,3 +164,43 @@ def result_detail(request, pk):
         "diagnostics/result_detail.html",
         {"result": result, "scores": scores, "competences": competences},
     )
+
+
+def _municipality_choices(user):
+    from profrost.structure.models import Municipality
+
+    return Municipality.objects.visible_to(user).values_list("pk", "name")
+
+
+def item_analysis(results, municipality=None):
+    """Поэлементный анализ, in the database: per item, the mean score as a share of its maximum and the share
+    of participants who scored it fully — over the given results, optionally one municipality's teachers."""
+    from decimal import Decimal
+
+    from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q
+
+    from profrost.diagnostics.models import ItemScore
+
+    scores = ItemScore.objects.filter(result__in=results.values("pk"), score__isnull=False)
+    if municipality and str(municipality).isdigit():
+        scores = scores.filter(
+            result__person__employments__organization__municipality_id=municipality
+        ).distinct()
+    rows = (
+        scores.values("item_id", "item__number", "item__position", "item__max_score")
+        .annotate(
+            n=Count("pk"),
+            full=Count("pk", filter=Q(score=F("item__max_score"))),
+            mean=Avg(ExpressionWrapper(F("score") * 100 / F("item__max_score"), output_field=DecimalField())),
+        )
+        .order_by("item__position")
+    )
+    return [
+        {
+            "number": r["item__number"],
+            "n": r["n"],
+            "mean": round(r["mean"], 1),
+            "full": round(Decimal(r["full"]) * 100 / r["n"], 1),
+        }
+        for r in rows
+    ]
