@@ -65,6 +65,10 @@ OBJECT_URLS = {
     "diagnostics:campaign": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:campaign_export": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:result": ("result", lambda o: {"pk": o.pk}, None, "get"),
+    "diagnostics:campaign_invite": ("campaign", lambda o: {"pk": o.pk}, REGION, "post"),
+    "diagnostics:take": ("own", lambda o: {"pk": o.pk}, None, "get"),
+    "diagnostics:save_answer": ("own", lambda o: {"pk": o.pk}, None, "post"),
+    "diagnostics:submit": ("own", lambda o: {"pk": o.pk}, None, "post"),
     "diagnostics:competence_edit": ("competence", lambda o: {"pk": o.pk}, REGION, "get"),
     "diagnostics:competence_active": ("competence", lambda o: {"pk": o.pk}, REGION, "post"),
     "accounts:user_detail": ("account", lambda o: {"pk": o.pk}, MANAGERS, "get"),
@@ -88,6 +92,7 @@ PLAIN_URLS = {
     "core:import_list": EDITORS,
     "accounts:user_list": MANAGERS,
     "diagnostics:competences": None,
+    "diagnostics:my_tests": None,
     "diagnostics:campaigns": REGION
     | {
         "municipal_coordinator_in",
@@ -116,7 +121,7 @@ def _result_of(world, index):
     from profrost.diagnostics.models import Campaign, Instrument, Result
 
     instrument = Instrument.objects.get_or_create(name="Матрица")[0]
-    campaign = Campaign.objects.get_or_create(instrument=instrument, name="Матрица", kind="federal")[0]
+    campaign = Campaign.objects.get_or_create(instrument=instrument, name="Матрица", kind="regional")[0]
     return Result.objects.get_or_create(campaign=campaign, person=world["teachers"][index])[0]
 
 
@@ -144,8 +149,9 @@ def _url(world, name):
         "job": None,
         "account": world["users"]["teacher_in"],
         "competence": Competence.objects.first(),
-        "campaign": _result_of(world, 0).campaign if kind in ("campaign", "result") else None,
+        "campaign": _result_of(world, 0).campaign if kind in ("campaign", "result", "own") else None,
         "result": _result_of(world, 0) if kind == "result" else None,
+        "own": _result_of(world, 0) if kind == "own" else None,
         "role": world["users"]["teacher_in"].roles.first(),
     }
     if kind == "job":
@@ -169,6 +175,8 @@ def test_anonymous_is_sent_to_login(world, client):
 
 
 def _visible(persona, kind, index):
+    if kind == "own":
+        return (persona, index) in {("teacher_in", 0), ("teacher_out", 15)}
     allowed = VISIBLE[persona][kind]
     return allowed == ALL or index in allowed
 

@@ -27,5 +27,6 @@ def navigation(request):
     if "region_admin" in roles or user.is_superuser:
         items.append(("journal", "Журнал"))
     if user.person_id:
+        items.append(("diagnostics:my_tests", "Мои тесты"))
         items.append(("people:me", "Моя карточка"))
     return {"nav_items": items, "user_roles": sorted(roles)}

@@ -136,6 +136,7 @@ class Campaign(models.Model):
     kind = models.CharField("вид", max_length=16, choices=CampaignKind.choices)
     start = models.DateField("начало", null=True, blank=True)
     end = models.DateField("окончание", null=True, blank=True)
+    time_limit = models.PositiveIntegerField("ограничение времени, минут", null=True, blank=True)
     municipalities = models.ManyToManyField(
         "structure.Municipality", blank=True, related_name="+", verbose_name="муниципалитеты"
     )
@@ -189,6 +190,8 @@ class Result(models.Model):
     max_score = models.DecimalField("максимум баллов", max_digits=8, decimal_places=2, null=True, blank=True)
     total_percent = models.DecimalField("итого, %", max_digits=5, decimal_places=2, null=True, blank=True)
     level = models.CharField("уровень", max_length=32, blank=True)
+    started_at = models.DateTimeField("начало прохождения", null=True, blank=True)
+    submitted_at = models.DateTimeField("завершение прохождения", null=True, blank=True)
 
     objects = ResultQuerySet.as_manager()
 

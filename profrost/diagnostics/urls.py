@@ -13,4 +13,9 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/export.xlsx", views.campaign_export, name="campaign_export"),
     path("results/<int:pk>/", views.result_detail, name="result"),
+    path("campaigns/<int:pk>/invite/", views.campaign_invite, name="campaign_invite"),
+    path("my/", views.my_tests, name="my_tests"),
+    path("my/<int:pk>/", views.take_test, name="take"),
+    path("my/<int:pk>/answer/", views.save_answer, name="save_answer"),
+    path("my/<int:pk>/submit/", views.submit_test, name="submit"),
 ]

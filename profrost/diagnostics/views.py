@@ -204,3 +204,100 @@ def item_analysis(results, municipality=None):
         }
         for r in rows
     ]
+
+
+# --- online testing -------------------------------------------------------------------------------
+
+
+def _my_result(request, pk):
+    from profrost.diagnostics.models import Result
+
+    if not request.user.person_id:
+        from django.http import Http404
+
+        raise Http404
+    return get_object_or_404(
+        Result.objects.select_related("campaign__instrument"), pk=pk, person_id=request.user.person_id
+    )
+
+
+def my_tests(request):
+    from profrost.diagnostics.models import CampaignKind, Result
+
+    results = (
+        Result.objects.filter(person_id=request.user.person_id, campaign__kind=CampaignKind.REGIONAL)
+        .select_related("campaign")
+        .order_by("-pk")
+        if request.user.person_id
+        else Result.objects.none()
+    )
+    return render(request, "diagnostics/my_tests.html", {"results": results})
+
+
+def take_test(request, pk):
+    from profrost.diagnostics import testing
+    from profrost.diagnostics.models import ResultStatus
+
+    result = _my_result(request, pk)
+    if result.campaign.kind != "regional":
+        return redirect("diagnostics:result", pk=result.pk)  # federal results are imported, not taken here
+    if result.status in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
+        result = testing.start(result)
+        try:
+            testing._check_open(result)
+        except testing.TestClosed as exc:
+            messages.info(request, str(exc))
+            return redirect("diagnostics:result", pk=result.pk)
+    else:
+        return redirect("diagnostics:result", pk=result.pk)
+    saved = {s.item_id: s.answer for s in result.item_scores.all()}
+    items = [(item, saved.get(item.pk, "")) for item in result.campaign.instrument.items.order_by("position")]
+    return render(
+        request,
+        "diagnostics/take_test.html",
+        {"result": result, "items": items, "deadline": testing.deadline(result)},
+    )
+
+
+@require_POST
+def save_answer(request, pk):
+    from django.http import HttpResponse
+
+    from profrost.diagnostics import testing
+    from profrost.diagnostics.models import Item
+
+    result = _my_result(request, pk)
+    item = get_object_or_404(
+        Item, pk=request.POST.get("item", "0") if request.POST.get("item", "").isdigit() else 0
+    )
+    answer = ";".join(request.POST.getlist("answer"))
+    try:
+        testing.save_answer(result, item, answer)
+    except testing.TestClosed as exc:
+        return HttpResponse(f'<span class="text-danger">{exc}</span>', status=409)
+    return HttpResponse('<span class="text-success small">сохранено</span>')
+
+
+@require_POST
+def submit_test(request, pk):
+    from profrost.diagnostics import testing
+
+    result = testing.submit(_my_result(request, pk))
+    messages.success(
+        request,
+        "Тест завершён." + (" Развёрнутые ответы проверит эксперт." if result.status == "submitted" else ""),
+    )
+    return redirect("diagnostics:result", pk=result.pk)
+
+
+@require_POST
+def campaign_invite(request, pk):
+    from profrost.diagnostics import testing
+    from profrost.diagnostics.models import Campaign
+
+    if not _can_edit(request.user):
+        raise PermissionDenied
+    campaign = get_object_or_404(Campaign, pk=pk)
+    n = testing.invite_participants(campaign)
+    messages.success(request, f"Приглашено участников: {n}.")
+    return redirect("diagnostics:campaign", pk=campaign.pk)

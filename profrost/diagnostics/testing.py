@@ -1,0 +1,112 @@
+"""Online testing (regional campaigns): invite, start, save each answer as it is given, submit, score.
+
+Every answer is written the moment it is given, so a closed tab or a dropped connection loses nothing;
+the time limit is enforced here, on the server, not in the browser.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from profrost.diagnostics.actions import recompute_results
+from profrost.diagnostics.models import ItemScore, ItemType, Result, ResultStatus
+from profrost.diagnostics.scoring import score_item
+from profrost.people.models import Employment, Person
+
+
+class TestClosed(Exception):
+    """The attempt is submitted or out of time; the message is for the teacher."""
+
+
+@transaction.atomic
+def invite_participants(campaign):
+    """Everyone in the campaign's scope (municipalities, organizations, positions, subjects; empty = all) with a
+    current job gets an invitation; re-running invites only the new ones."""
+    today = datetime.date.today()
+    jobs = Employment.objects.filter(Q(end__isnull=True) | Q(end__gte=today))
+    if campaign.municipalities.exists():
+        jobs = jobs.filter(organization__municipality__in=campaign.municipalities.all())
+    if campaign.organizations.exists():
+        jobs = jobs.filter(organization__in=campaign.organizations.all())
+    if campaign.positions.exists():
+        jobs = jobs.filter(position__in=campaign.positions.all())
+    if campaign.subjects.exists():
+        jobs = jobs.filter(subjects__in=campaign.subjects.all())
+    people = Person.objects.filter(pk__in=jobs.values("person_id")).exclude(results__campaign=campaign)
+    created = Result.objects.bulk_create(
+        [
+            Result(campaign=campaign, person_id=pk, status=ResultStatus.INVITED)
+            for pk in people.values_list("pk", flat=True)
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    return len(created)
+
+
+def deadline(result):
+    if not result.campaign.time_limit or not result.started_at:
+        return None
+    return result.started_at + datetime.timedelta(minutes=result.campaign.time_limit)
+
+
+def _check_open(result):
+    """Raise TestClosed when the attempt can take no more answers; an attempt out of time is submitted
+    (in its own transaction, so the submission stands although the answer is refused)."""
+    if result.status not in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
+        raise TestClosed("Тест уже завершён.")
+    limit = deadline(result)
+    if limit and timezone.now() > limit:
+        submit(result)
+        raise TestClosed("Время на выполнение теста истекло; сохранённые ответы отправлены.")
+
+
+@transaction.atomic
+def start(result):
+    result = Result.objects.select_for_update().select_related("campaign").get(pk=result.pk)
+    if result.status == ResultStatus.INVITED:
+        result.status = ResultStatus.IN_PROGRESS
+        result.started_at = timezone.now()
+        result.save(update_fields=["status", "started_at"])
+    return result
+
+
+def save_answer(result, item, answer):
+    """Store one answer as it is given (scored only at submission)."""
+    _check_open(Result.objects.select_related("campaign").get(pk=result.pk))
+    with transaction.atomic():
+        result = Result.objects.select_for_update().select_related("campaign").get(pk=result.pk)
+        if result.status not in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
+            raise TestClosed("Тест уже завершён.")
+        if item.instrument_id != result.campaign.instrument_id:
+            raise TestClosed("Задание не относится к этому тесту.")
+        ItemScore.objects.update_or_create(
+            result=result, item=item, defaults={"answer": str(answer)[:5000], "score": None}
+        )
+
+
+@transaction.atomic
+def submit(result):
+    """The one final submission: score automatic items; open answers wait for an expert."""
+    result = Result.objects.select_for_update().select_related("campaign__instrument").get(pk=result.pk)
+    if result.status not in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
+        return result
+    answers = {s.item_id: s for s in result.item_scores.all()}
+    for item in result.campaign.instrument.items.all():
+        given = answers.get(item.pk)
+        answer = given.answer if given else ""
+        score = score_item(item.type, item.key, item.max_score, answer, item.tolerance)
+        if item.type == ItemType.OPEN and not answer.strip():
+            score = 0  # nothing to review
+        ItemScore.objects.update_or_create(
+            result=result, item=item, defaults={"answer": answer, "score": score}
+        )
+    result.submitted_at = timezone.now()
+    result.taken_on = timezone.localdate()
+    result.status = ResultStatus.SUBMITTED
+    result.save(update_fields=["submitted_at", "taken_on", "status"])
+    recompute_results([result.pk])
+    result.refresh_from_db()
+    return result

@@ -1,0 +1,94 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from profrost.diagnostics import testing
+from profrost.diagnostics.models import Campaign, Instrument, Item, Result
+from profrost.diagnostics.models import Competence as C
+
+
+@pytest.fixture
+def regional(world):
+    instrument = Instrument.objects.create(name="Региональный тест")
+    items = [
+        Item.objects.create(
+            instrument=instrument,
+            number="1",
+            position=1,
+            type="single",
+            key="2",
+            max_score=1,
+            options=["а", "б", "в"],
+        ),
+        Item.objects.create(
+            instrument=instrument, number="2", position=2, type="short", key="Ёлка", max_score=2
+        ),
+        Item.objects.create(instrument=instrument, number="3", position=3, type="open", key="", max_score=3),
+    ]
+    items[0].competences.add(C.objects.get(code="МТ1"))
+    items[1].competences.add(C.objects.get(code="МТ1"))
+    items[2].competences.add(C.objects.get(code="КМ2"))
+    campaign = Campaign.objects.create(
+        instrument=instrument, name="Региональная ДПК", kind="regional", time_limit=30
+    )
+    campaign.municipalities.add(world["municipalities"][0])
+    return campaign, items
+
+
+def test_invite_by_scope_is_idempotent(world, regional):
+    campaign, _ = regional
+    assert testing.invite_participants(campaign) == 4  # municipality 1.1 has four teachers
+    assert testing.invite_participants(campaign) == 0
+    assert set(Result.objects.values_list("person_id", flat=True)) == {t.pk for t in world["teachers"][:4]}
+
+
+def test_take_resume_submit_through_the_pages(world, regional, client):
+    campaign, items = regional
+    testing.invite_participants(campaign)
+    client.force_login(world["users"]["teacher_in"])
+    result = Result.objects.get(person=world["inside"]["teacher"])
+    assert "Начать" in client.get("/diagnostics/my/").content.decode()
+    assert client.get(f"/diagnostics/my/{result.pk}/").status_code == 200
+    assert (
+        client.post(f"/diagnostics/my/{result.pk}/answer/", {"item": items[0].pk, "answer": "2"}).status_code
+        == 200
+    )
+    client.post(f"/diagnostics/my/{result.pk}/answer/", {"item": items[1].pk, "answer": " ЕЛКА "})
+    # The tab closes; the answers are there when the teacher comes back.
+    page = client.get(f"/diagnostics/my/{result.pk}/").content.decode()
+    assert 'value="2" id=' in page and "checked" in page and 'value=" ЕЛКА "' in page
+    client.post(f"/diagnostics/my/{result.pk}/answer/", {"item": items[2].pk, "answer": "Развёрнутый ответ"})
+    client.post(f"/diagnostics/my/{result.pk}/submit/")
+    result.refresh_from_db()
+    # The open answer waits for an expert: the result is submitted, not scored.
+    assert result.status == "submitted"
+    scores = {s.item.number: s.score for s in result.item_scores.select_related("item")}
+    assert scores == {"1": Decimal("1.00"), "2": Decimal("2.00"), "3": None}
+    # After submission nothing more is accepted.
+    assert (
+        client.post(f"/diagnostics/my/{result.pk}/answer/", {"item": items[0].pk, "answer": "1"}).status_code
+        == 409
+    )
+    # Another teacher's attempt is not reachable.
+    other = Result.objects.get(person=world["teachers"][1])
+    assert client.get(f"/diagnostics/my/{other.pk}/").status_code == 404
+
+
+def test_time_limit_is_enforced_on_the_server(world, regional, client):
+    campaign, items = regional
+    testing.invite_participants(campaign)
+    result = testing.start(Result.objects.get(person=world["inside"]["teacher"]))
+    testing.save_answer(result, items[0], "2")
+    Result.objects.filter(pk=result.pk).update(started_at=timezone.now() - datetime.timedelta(minutes=31))
+    with pytest.raises(testing.TestClosed, match="Время на выполнение теста истекло"):
+        testing.save_answer(result, items[1], "ёлка")
+    result.refresh_from_db()
+    # Saved answers were submitted automatically: item 1 right (1 point), item 2 unanswered, item 3 empty open → 0.
+    assert (
+        result.status == "scored"
+        and result.total_score == Decimal("1.00")
+        and result.max_score == Decimal("6.00")
+    )
+    assert result.total_percent == Decimal("16.67") and result.level == "низкий"
