@@ -53,3 +53,42 @@ def test_coordinator_imports_valid_rows_and_finds_the_new_teacher(
     assert "Найдено: 1" in page.inner_text("#people-table")
     page.click("text=Лебедева Дарья")
     assert page.inner_text("#person-snils") == formatted
+
+
+def test_teacher_answers_are_saved_as_given_and_survive_a_reload(world, live_server, page):
+    from profrost.diagnostics import testing
+    from profrost.diagnostics.models import Campaign, Competence, CompetenceGroup, Instrument, Item, Result
+
+    instrument = Instrument.objects.create(name="Региональный тест")
+    item = Item.objects.create(
+        instrument=instrument,
+        number="1",
+        position=1,
+        type="single",
+        key="2",
+        max_score=1,
+        options=["первый", "второй"],
+    )
+    # A transactional test starts from a flushed database: make the competence it needs.
+    group = CompetenceGroup.objects.get_or_create(code="МТ", defaults={"name": "Методические"})[0]
+    item.competences.add(
+        Competence.objects.get_or_create(code="МТ1", defaults={"name": "Урок", "group": group})[0]
+    )
+    campaign = Campaign.objects.create(instrument=instrument, name="Региональная ДПК", kind="regional")
+    campaign.organizations.add(world["schools"][0])
+    testing.invite_participants(campaign)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "teacher_in")
+    page.fill("#id_password", "Пароль-для-теста-2024")
+    page.click("button[type=submit]")
+    page.click("text=Мои тесты")
+    page.click("text=Начать")
+    page.check("text=второй")
+    page.wait_for_selector(".save-state >> text=сохранено")
+    page.reload()
+    assert page.is_checked("text=второй")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("text=Завершить тест")
+    assert page.inner_text("#level") == "высокий"
+    assert Result.objects.get(person=world["inside"]["teacher"]).total_percent == 100
