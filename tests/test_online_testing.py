@@ -92,3 +92,25 @@ def test_time_limit_is_enforced_on_the_server(world, regional, client):
         and result.max_score == Decimal("6.00")
     )
     assert result.total_percent == Decimal("16.67") and result.level == "низкий"
+
+
+def test_multiple_choice_boxes_come_back_ticked(world, regional, client):
+    campaign, items = regional
+    multiple = Item.objects.create(
+        instrument=campaign.instrument,
+        number="4",
+        position=4,
+        type="multiple",
+        key="1;3",
+        max_score=1,
+        options=["а", "б", "в"],
+    )
+    testing.invite_participants(campaign)
+    client.force_login(world["users"]["teacher_in"])
+    result = Result.objects.get(person=world["inside"]["teacher"])
+    client.get(f"/diagnostics/my/{result.pk}/")
+    client.post(f"/diagnostics/my/{result.pk}/answer/", {"item": multiple.pk, "answer": ["1", "3"]})
+    page = client.get(f"/diagnostics/my/{result.pk}/").content.decode()
+    assert f'value="1" id="i{multiple.pk}o1" checked' in page
+    assert f'value="2" id="i{multiple.pk}o2">' in page
+    assert f'value="3" id="i{multiple.pk}o3" checked' in page

@@ -251,7 +251,10 @@ def take_test(request, pk):
     else:
         return redirect("diagnostics:result", pk=result.pk)
     saved = {s.item_id: s.answer for s in result.item_scores.all()}
-    items = [(item, saved.get(item.pk, "")) for item in result.campaign.instrument.items.order_by("position")]
+    items = [
+        (item, saved.get(item.pk, ""), saved.get(item.pk, "").split(";"))
+        for item in result.campaign.instrument.items.order_by("position")
+    ]
     return render(
         request,
         "diagnostics/take_test.html",
