@@ -66,6 +66,7 @@ OBJECT_URLS = {
     "diagnostics:campaign_export": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:result": ("result", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:campaign_invite": ("campaign", lambda o: {"pk": o.pk}, REGION, "post"),
+    "diagnostics:expert_score": ("review", lambda o: {"pk": o.pk}, REGION | {"expert"}, "get"),
     "diagnostics:take": ("own", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:save_answer": ("own", lambda o: {"pk": o.pk}, None, "post"),
     "diagnostics:submit": ("own", lambda o: {"pk": o.pk}, None, "post"),
@@ -93,6 +94,7 @@ PLAIN_URLS = {
     "accounts:user_list": MANAGERS,
     "diagnostics:competences": None,
     "diagnostics:my_tests": None,
+    "diagnostics:expert_queue": REGION | {"expert"},
     "diagnostics:campaigns": REGION
     | {
         "municipal_coordinator_in",
@@ -125,6 +127,16 @@ def _result_of(world, index):
     return Result.objects.get_or_create(campaign=campaign, person=world["teachers"][index])[0]
 
 
+def _pending_answer(world):
+    from profrost.diagnostics.models import Item, ItemScore
+
+    result = _result_of(world, 0)
+    item = Item.objects.create(instrument=result.campaign.instrument, number="99", type="open", max_score=1)
+    result.status = "submitted"
+    result.save()
+    return ItemScore.objects.create(result=result, item=item, answer="ответ")
+
+
 def _main_job(person):
     return Employment.objects.filter(person=person).first()
 
@@ -152,6 +164,7 @@ def _url(world, name):
         "campaign": _result_of(world, 0).campaign if kind in ("campaign", "result", "own") else None,
         "result": _result_of(world, 0) if kind == "result" else None,
         "own": _result_of(world, 0) if kind == "own" else None,
+        "review": _pending_answer(world) if kind == "review" else None,
         "role": world["users"]["teacher_in"].roles.first(),
     }
     if kind == "job":

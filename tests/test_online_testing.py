@@ -114,3 +114,35 @@ def test_multiple_choice_boxes_come_back_ticked(world, regional, client):
     assert f'value="1" id="i{multiple.pk}o1" checked' in page
     assert f'value="2" id="i{multiple.pk}o2">' in page
     assert f'value="3" id="i{multiple.pk}o3" checked' in page
+
+
+def test_expert_scores_open_answer_and_completes_the_result(world, regional, client):
+    campaign, items = regional
+    testing.invite_participants(campaign)
+    result = testing.start(Result.objects.get(person=world["inside"]["teacher"]))
+    testing.save_answer(result, items[0], "2")
+    testing.save_answer(result, items[2], "Разбор конфликта по шагам")
+    result = testing.submit(result)
+    assert result.status == "submitted" and result.level == ""
+    client.force_login(world["users"]["expert"])
+    queue = client.get("/diagnostics/review/").content.decode()
+    assert "№ 3" in queue and world["inside"]["teacher"].last_name not in queue
+    pending = testing.expert_queue().get()
+    page = client.get(f"/diagnostics/review/{pending.pk}/").content.decode()
+    assert "Разбор конфликта по шагам" in page and world["inside"]["teacher"].last_name not in page
+    bad = client.post(f"/diagnostics/review/{pending.pk}/", {"score": "4"}).content.decode()
+    assert "балл должен быть от 0 до 3" in bad
+    client.post(f"/diagnostics/review/{pending.pk}/", {"score": "1,5", "comment": "Неполно"})
+    result.refresh_from_db()
+    # 1 (item 1) + 0 (item 2 unanswered) + 1.5 (item 3) = 2.5 of 6 = 41.67 % → низкий; КМ2 1.5/3 = 50 % (no deficit).
+    assert (result.status, result.total_score, result.total_percent, result.level) == (
+        "scored",
+        Decimal("2.50"),
+        Decimal("41.67"),
+        "низкий",
+    )
+    km2 = result.competence_results.get(competence__code="КМ2")
+    assert (km2.percent, km2.is_deficit) == (Decimal("50.00"), False)
+    assert client.get(f"/diagnostics/review/{pending.pk}/").status_code == 404  # no longer in the queue
+    client.force_login(world["users"]["teacher_in"])
+    assert client.get("/diagnostics/review/").status_code == 403

@@ -22,6 +22,8 @@ def navigation(request):
         items.append(("diagnostics:campaigns", "Диагностики"))
     if roles & {"region_admin", "center_staff", "methodologist", "expert"} or user.is_superuser:
         items.append(("diagnostics:competences", "Компетенции"))
+    if roles & {"region_admin", "center_staff", "expert"} or user.is_superuser:
+        items.append(("diagnostics:expert_queue", "Проверка ответов"))
     if roles & {"region_admin", "center_staff", "municipal_coordinator"} or user.is_superuser:
         items.append(("accounts:user_list", "Пользователи"))
     if "region_admin" in roles or user.is_superuser:

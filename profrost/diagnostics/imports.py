@@ -359,8 +359,8 @@ class ResultImporter(Importer):
         ItemScore.objects.filter(result_id__in=ids).delete()
         copy_rows(
             ItemScore._meta.db_table,
-            ["result_id", "item_id", "answer", "score"],
-            ((r["_pk"], item_id, "", score) for r, _ in classified for item_id, score in r["scores"].items()),
+            ["result_id", "item_id", "answer", "comment", "score"],
+            ((r["_pk"], item_id, "", "", score) for r, _ in classified for item_id, score in r["scores"].items()),
         )
         recompute_results(ids)
         progress(len(classified))

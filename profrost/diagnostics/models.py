@@ -213,6 +213,15 @@ class ItemScore(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name="задание")
     answer = models.TextField("ответ", blank=True)
     score = models.DecimalField("балл", max_digits=6, decimal_places=2, null=True, blank=True)
+    comment = models.TextField("комментарий эксперта", blank=True)
+    scored_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="эксперт",
+    )
 
     class Meta:
         verbose_name = "балл за задание"

@@ -110,3 +110,22 @@ def submit(result):
     recompute_results([result.pk])
     result.refresh_from_db()
     return result
+
+
+def expert_queue():
+    """Open answers of submitted attempts still waiting for a score."""
+    return ItemScore.objects.filter(
+        item__type=ItemType.OPEN, score__isnull=True, result__status=ResultStatus.SUBMITTED
+    ).select_related("item", "result__campaign")
+
+
+@transaction.atomic
+def score_open_answer(item_score, score, comment, expert):
+    """An expert's score for one open answer; the result is complete when every answer is scored."""
+    from decimal import Decimal
+
+    score = Decimal(score)
+    if score < 0 or score > item_score.item.max_score:
+        raise ValueError(f"балл должен быть от 0 до {item_score.item.max_score.normalize()}")
+    ItemScore.objects.filter(pk=item_score.pk).update(score=score, comment=comment, scored_by=expert)
+    recompute_results([item_score.result_id])

@@ -304,3 +304,54 @@ def campaign_invite(request, pk):
     n = testing.invite_participants(campaign)
     messages.success(request, f"Приглашено участников: {n}.")
     return redirect("diagnostics:campaign", pk=campaign.pk)
+
+
+# --- expert review of open answers -----------------------------------------------------------------
+
+REVIEWERS = ("expert", "center_staff", "region_admin")
+
+
+def _require_reviewer(user):
+    if not (user.is_superuser or has_role(user, *REVIEWERS)):
+        raise PermissionDenied
+
+
+def expert_queue(request):
+    from django.core.paginator import Paginator
+
+    from profrost.diagnostics import testing
+
+    _require_reviewer(request.user)
+    page = Paginator(testing.expert_queue().order_by("result__submitted_at", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "diagnostics/expert_queue.html", {"page": page})
+
+
+def expert_score(request, pk):
+    from decimal import InvalidOperation
+
+    from profrost.diagnostics import testing
+
+    _require_reviewer(request.user)
+    # Blind review: the expert sees the task, the rubric and the answer, not who wrote it.
+    item_score = get_object_or_404(testing.expert_queue(), pk=pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            testing.score_open_answer(
+                item_score,
+                request.POST.get("score", "").replace(",", "."),
+                request.POST.get("comment", ""),
+                request.user,
+            )
+        except (ValueError, InvalidOperation) as exc:
+            error = (
+                str(exc)
+                if isinstance(exc, ValueError) and str(exc).startswith("балл")
+                else "укажите балл числом"
+            )
+        else:
+            messages.success(request, "Оценка сохранена.")
+            return redirect("diagnostics:expert_queue")
+    return render(request, "diagnostics/expert_score.html", {"s": item_score, "error": error})
