@@ -65,6 +65,7 @@ OBJECT_URLS = {
     "diagnostics:campaign": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:campaign_export": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:result": ("result", lambda o: {"pk": o.pk}, None, "get"),
+    "diagnostics:instrument": ("instrument", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:campaign_invite": ("campaign", lambda o: {"pk": o.pk}, REGION, "post"),
     "diagnostics:expert_score": ("review", lambda o: {"pk": o.pk}, REGION | {"expert"}, "get"),
     "diagnostics:take": ("own", lambda o: {"pk": o.pk}, None, "get"),
@@ -94,6 +95,15 @@ PLAIN_URLS = {
     "accounts:user_list": MANAGERS,
     "diagnostics:competences": None,
     "diagnostics:my_tests": None,
+    "diagnostics:campaign_create": REGION,
+    "diagnostics:instruments": REGION
+    | {
+        "municipal_coordinator_in",
+        "municipal_coordinator_out",
+        "school_coordinator_in",
+        "school_coordinator_out",
+        "methodologist",
+    },
     "diagnostics:expert_queue": REGION | {"expert"},
     "diagnostics:campaigns": REGION
     | {
@@ -165,6 +175,7 @@ def _url(world, name):
         "result": _result_of(world, 0) if kind == "result" else None,
         "own": _result_of(world, 0) if kind == "own" else None,
         "review": _pending_answer(world) if kind == "review" else None,
+        "instrument": _result_of(world, 0).campaign.instrument if kind == "instrument" else None,
         "role": world["users"]["teacher_in"].roles.first(),
     }
     if kind == "job":

@@ -146,3 +146,37 @@ def test_expert_scores_open_answer_and_completes_the_result(world, regional, cli
     assert client.get(f"/diagnostics/review/{pending.pk}/").status_code == 404  # no longer in the queue
     client.force_login(world["users"]["teacher_in"])
     assert client.get("/diagnostics/review/").status_code == 403
+
+
+def test_center_staff_creates_a_campaign_from_the_page(world, regional, client):
+    campaign, _ = regional
+    client.force_login(world["users"]["center_staff"])
+    assert "Региональный тест" in client.get("/diagnostics/instruments/").content.decode()
+    bad = client.post(
+        "/diagnostics/campaigns/new/",
+        {
+            "instrument": campaign.instrument_id,
+            "name": "X",
+            "kind": "regional",
+            "start": "10.10.2026",
+            "end": "01.10.2026",
+        },
+    )
+    assert "Окончание раньше начала" in bad.content.decode()
+    response = client.post(
+        "/diagnostics/campaigns/new/",
+        {
+            "instrument": campaign.instrument_id,
+            "name": "ДПК весна",
+            "kind": "regional",
+            "start": "01.03.2027",
+            "end": "31.03.2027",
+            "time_limit": "45",
+            "municipalities": [world["municipalities"][1].pk],
+        },
+    )
+    created = Campaign.objects.get(name="ДПК весна")
+    assert response["Location"] == f"/diagnostics/campaigns/{created.pk}/"
+    assert (created.time_limit, list(created.municipalities.all())) == (45, [world["municipalities"][1]])
+    client.post(f"/diagnostics/campaigns/{created.pk}/invite/")
+    assert created.results.count() == 4

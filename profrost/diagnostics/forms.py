@@ -23,3 +23,43 @@ class CompetenceForm(BootstrapMixin, forms.ModelForm):
         if not re.fullmatch(r"[А-ЯЁA-Z]{1,4}\d{1,3}", code):
             raise forms.ValidationError("Код: 1–4 буквы и номер, например МТ7")
         return code
+
+
+class CampaignForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        from profrost.diagnostics.models import Campaign
+
+        model = Campaign
+        fields = [
+            "instrument",
+            "name",
+            "kind",
+            "start",
+            "end",
+            "time_limit",
+            "municipalities",
+            "positions",
+            "subjects",
+        ]
+        widgets = {
+            "start": forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"}),
+            "end": forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"}),
+        }
+        help_texts = {
+            "municipalities": "Пусто — весь регион",
+            "positions": "Пусто — все должности",
+            "subjects": "Пусто — все предметы",
+            "time_limit": "Только для онлайн-тестирования; пусто — без ограничения",
+        }
+
+    def __init__(self, *args, **kwargs):
+        from profrost.diagnostics.models import Instrument
+
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].queryset = Instrument.objects.current()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "Окончание раньше начала")
+        return data

@@ -360,7 +360,11 @@ class ResultImporter(Importer):
         copy_rows(
             ItemScore._meta.db_table,
             ["result_id", "item_id", "answer", "comment", "score"],
-            ((r["_pk"], item_id, "", "", score) for r, _ in classified for item_id, score in r["scores"].items()),
+            (
+                (r["_pk"], item_id, "", "", score)
+                for r, _ in classified
+                for item_id, score in r["scores"].items()
+            ),
         )
         recompute_results(ids)
         progress(len(classified))

@@ -355,3 +355,39 @@ def expert_score(request, pk):
             messages.success(request, "Оценка сохранена.")
             return redirect("diagnostics:expert_queue")
     return render(request, "diagnostics/expert_score.html", {"s": item_score, "error": error})
+
+
+def instrument_list(request):
+    from django.db.models import Count
+
+    from profrost.diagnostics.models import Instrument
+
+    _require_campaign_viewer(request.user)
+    instruments = Instrument.objects.annotate(n_items=Count("items")).order_by("name", "-version")
+    return render(
+        request,
+        "diagnostics/instrument_list.html",
+        {"instruments": instruments, "can_edit": _can_edit(request.user)},
+    )
+
+
+def instrument_detail(request, pk):
+    from profrost.diagnostics.models import Instrument
+
+    _require_campaign_viewer(request.user)
+    instrument = get_object_or_404(Instrument, pk=pk)
+    items = instrument.items.prefetch_related("competences").order_by("position")
+    return render(request, "diagnostics/instrument_detail.html", {"instrument": instrument, "items": items})
+
+
+def campaign_create(request):
+    from profrost.diagnostics.forms import CampaignForm
+
+    if not _can_edit(request.user):
+        raise PermissionDenied
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        campaign = form.save()
+        messages.success(request, "Диагностика создана.")
+        return redirect("diagnostics:campaign", pk=campaign.pk)
+    return render(request, "diagnostics/campaign_form.html", {"form": form})
