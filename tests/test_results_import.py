@@ -1,3 +1,4 @@
+import io
 from decimal import Decimal
 
 import pytest
@@ -215,3 +216,25 @@ def test_item_analysis_by_hand(world, campaign, tmp_path, client):
     client.force_login(world["users"]["municipal_coordinator_in"])
     page = client.get(f"/diagnostics/campaigns/{campaign}/").content.decode()
     assert '<td>№ 1</td><td class="text-end">2</td>' in page
+
+
+def test_assessment_sheet_as_pdf(world, campaign, tmp_path, client):
+    a = world["teachers"][0]
+    run_import(
+        "results",
+        write_csv(
+            tmp_path / "r.csv",
+            [{"СНИЛС": a.snils, "Дата": "15.10.2026", "1": "2", "2": "0", "3": "1", "4": "1"}],
+            headers=["СНИЛС", "Дата", "1", "2", "3", "4"],
+        ),
+        options={"campaign": campaign},
+    )
+    client.force_login(world["users"]["teacher_in"])
+    response = client.get(f"/diagnostics/results/{Result.objects.get(person=a).pk}/?format=pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Оценочный лист" in text and "36,36" in text and "выраженный" in text
+    assert "2 МТ1, МТ4 0,00 3,00" in text  # a zero is a score, not "на проверке"

@@ -159,11 +159,22 @@ def result_detail(request, pk):
         .order_by("item__position")
     )
     competences = result.competence_results.select_related("competence").order_by("competence__code")
-    return render(
-        request,
-        "diagnostics/result_detail.html",
-        {"result": result, "scores": scores, "competences": competences},
-    )
+    context = {"result": result, "scores": scores, "competences": competences}
+    if request.GET.get("format") == "pdf":
+        return _sheet_pdf(request, result, context)
+    return render(request, "diagnostics/result_detail.html", context)
+
+
+def _sheet_pdf(request, result, context):
+    """The assessment sheet as a PDF (WeasyPrint; DejaVu fonts render Cyrillic)."""
+    import weasyprint
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+
+    html = render_to_string("diagnostics/result_sheet_pdf.html", context, request=request)
+    response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="assessment-sheet-{result.pk}.pdf"'
+    return response
 
 
 def _municipality_choices(user):
