@@ -238,3 +238,38 @@ def test_assessment_sheet_as_pdf(world, campaign, tmp_path, client):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Оценочный лист" in text and "36,36" in text and "выраженный" in text
     assert "2 МТ1, МТ4 0,00 3,00" in text  # a zero is a score, not "на проверке"
+
+
+def test_item_analysis_by_school_and_position(world, campaign, tmp_path):
+    from profrost.diagnostics.views import item_analysis
+    from profrost.people.models import Position
+
+    a, b, c = (
+        world["teachers"][0],
+        world["teachers"][1],
+        world["teachers"][2],
+    )  # a, b in school 0; c in school 1
+    rows = [
+        {"СНИЛС": a.snils, "Дата": "15.10.2026", "1": "2", "2": "0", "3": "1", "4": "1"},
+        {"СНИЛС": b.snils, "Дата": "15.10.2026", "1": "0", "2": "3", "3": "5", "4": "0"},
+        {"СНИЛС": c.snils, "Дата": "15.10.2026", "1": "1", "2": "3", "3": "5", "4": "1"},
+    ]
+    run_import(
+        "results",
+        write_csv(tmp_path / "r.csv", rows, headers=["СНИЛС", "Дата", "1", "2", "3", "4"]),
+        options={"campaign": campaign},
+    )
+    school0 = {
+        i["number"]: i for i in item_analysis(Result.objects.all(), organization=world["schools"][0].pk)
+    }
+    # Item 1 (max 2) in school 0: 2 and 0 → 50 %, one of two full.
+    assert (school0["1"]["n"], school0["1"]["mean"], school0["1"]["full"]) == (
+        2,
+        Decimal("50.0"),
+        Decimal("50.0"),
+    )
+    teacher = Position.objects.get(name="учитель").pk
+    everyone = {i["number"]: i["n"] for i in item_analysis(Result.objects.all(), position=teacher)}
+    assert everyone["1"] == 3
+    nobody = item_analysis(Result.objects.all(), position=Position.objects.get(name="воспитатель").pk)
+    assert nobody == []

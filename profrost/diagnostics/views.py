@@ -9,6 +9,7 @@ from profrost.core.scoping import has_role
 from profrost.diagnostics import actions
 from profrost.diagnostics.forms import CompetenceForm
 from profrost.diagnostics.models import Competence, CompetenceGroup
+from profrost.people.models import Position, Subject
 
 EDITORS = ("region_admin", "center_staff")
 
@@ -106,7 +107,13 @@ def campaign_detail(request, pk):
         .annotate(n=Count("pk", filter=Q(is_deficit=True)), total=Count("pk"))
         .order_by("competence__code")
     )
-    items = item_analysis(results, municipality=request.GET.get("municipality"))
+    items = item_analysis(
+        results,
+        municipality=request.GET.get("municipality"),
+        organization=request.GET.get("organization"),
+        position=request.GET.get("position"),
+        subject=request.GET.get("subject"),
+    )
     page = Paginator(
         results.select_related("person").order_by("person__last_name", "person__first_name", "pk"), 50
     ).get_page(request.GET.get("page"))
@@ -121,6 +128,10 @@ def campaign_detail(request, pk):
             "items": items,
             "municipalities": _municipality_choices(request.user),
             "municipality": request.GET.get("municipality", ""),
+            "positions": Position.objects.values_list("pk", "name"),
+            "subjects": Subject.objects.values_list("pk", "name"),
+            "position": request.GET.get("position", ""),
+            "subject": request.GET.get("subject", ""),
         },
     )
 
@@ -183,20 +194,27 @@ def _municipality_choices(user):
     return Municipality.objects.visible_to(user).values_list("pk", "name")
 
 
-def item_analysis(results, municipality=None):
+def item_analysis(results, municipality=None, organization=None, position=None, subject=None):
     """Поэлементный анализ, in the database: per item, the mean score as a share of its maximum and the share
-    of participants who scored it fully — over the given results, optionally one municipality's teachers."""
+    of participants who scored it fully — over the given results, optionally narrowed to a group (the teachers
+    of a municipality or an organization, in a position, teaching a subject)."""
     from decimal import Decimal
 
     from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q
 
     from profrost.diagnostics.models import ItemScore
+    from profrost.people.models import Employment
 
+    groups = {
+        "organization__municipality_id": municipality,
+        "organization_id": organization,
+        "position_id": position,
+        "subjects": subject,
+    }
+    wanted = {k: v for k, v in groups.items() if v and str(v).isdigit()}
+    if wanted:
+        results = results.filter(person__in=Employment.objects.filter(**wanted).values("person_id"))
     scores = ItemScore.objects.filter(result__in=results.values("pk"), score__isnull=False)
-    if municipality and str(municipality).isdigit():
-        scores = scores.filter(
-            result__person__employments__organization__municipality_id=municipality
-        ).distinct()
     rows = (
         scores.values("item_id", "item__number", "item__position", "item__max_score")
         .annotate(
