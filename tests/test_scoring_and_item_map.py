@@ -109,3 +109,43 @@ def test_item_map_import_versions_and_errors(db, tmp_path, capsys):
         ("Тип", "неизвестный тип задания «шарада»"),
     }
     assert not Instrument.objects.filter(name="Плохой").exists()
+
+
+def test_editing_a_used_instrument_makes_a_new_version(world, client, tmp_path, capsys):
+    from profrost.diagnostics.models import Campaign
+
+    rows = [{"Номер": "1", "Компетенция": "МТ1", "Макс. балл": "2", "Тип": "один", "Ключ": "1"}]
+    call_command(
+        "import",
+        "instrument",
+        str(write_csv(tmp_path / "m.csv", rows, headers=ITEM_HEADERS)),
+        "--name",
+        "Тест",
+    )
+    instrument = Instrument.objects.get(pk=int(capsys.readouterr().out.strip().splitlines()[-1]))
+    client.force_login(world["users"]["center_staff"])
+    form = {
+        "high_from": "90",
+        "elevated_from": "75",
+        "basic_from": "55",
+        "satisfactory_from": "",
+        "deficit_threshold": "60",
+    }
+    bad = client.post(
+        f"/diagnostics/instruments/{instrument.pk}/", {**form, "elevated_from": "95"}
+    ).content.decode()
+    assert "Пороги уровней должны убывать" in bad
+    # Not used yet: changed in place.
+    client.post(f"/diagnostics/instruments/{instrument.pk}/", form)
+    instrument.refresh_from_db()
+    assert (instrument.version, instrument.high_from, instrument.deficit_threshold) == (1, D(90), D(60))
+    # Used by a campaign: a new version with the items copied; the old one is untouched.
+    Campaign.objects.create(instrument=instrument, name="Идёт", kind="federal")
+    response = client.post(f"/diagnostics/instruments/{instrument.pk}/", {**form, "deficit_threshold": "40"})
+    new = Instrument.objects.get(previous=instrument)
+    assert response["Location"] == f"/diagnostics/instruments/{new.pk}/"
+    instrument.refresh_from_db()
+    assert (instrument.deficit_threshold, new.deficit_threshold, new.version) == (D(60), D(40), 2)
+    assert list(new.items.values_list("number", "competences__code")) == [("1", "МТ1")]
+    client.force_login(world["users"]["municipal_coordinator_in"])
+    assert client.post(f"/diagnostics/instruments/{new.pk}/", form).status_code == 403

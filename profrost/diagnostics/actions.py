@@ -74,3 +74,37 @@ def recompute_results(result_ids):
             """,
             [ids],
         )
+
+
+SETTINGS_FIELDS = ("high_from", "elevated_from", "basic_from", "satisfactory_from", "deficit_threshold")
+
+
+@transaction.atomic
+def edit_instrument(instrument, data):
+    """Change an instrument's settings. One already used by a campaign is not changed: a new version is
+    made (items and their competences copied) and old results keep the version they were scored with."""
+    from profrost.diagnostics.models import Instrument
+
+    if not instrument.campaigns.exists():
+        for field in SETTINGS_FIELDS:
+            setattr(instrument, field, data[field])
+        instrument.save()
+        instrument.positions.set(data["positions"])
+        instrument.subjects.set(data["subjects"])
+        return instrument
+    new = Instrument.objects.create(
+        name=instrument.name,
+        version=instrument.version + 1,
+        previous=instrument,
+        **{f: data[f] for f in SETTINGS_FIELDS},
+    )
+    new.positions.set(data["positions"])
+    new.subjects.set(data["subjects"])
+    for item in instrument.items.prefetch_related("competences").order_by("position"):
+        competences = list(item.competences.all())
+        item.pk = None
+        item.instrument = new
+        item._prefetched_objects_cache = {}  # else set() compares with the old item's competences
+        item.save()
+        item.competences.set(competences)
+    return new

@@ -63,3 +63,34 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "Окончание раньше начала")
         return data
+
+
+class InstrumentSettingsForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        from profrost.diagnostics.models import Instrument
+
+        model = Instrument
+        fields = [
+            "high_from",
+            "elevated_from",
+            "basic_from",
+            "satisfactory_from",
+            "deficit_threshold",
+            "positions",
+            "subjects",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        high, elevated, basic = data.get("high_from"), data.get("elevated_from"), data.get("basic_from")
+        satisfactory = data.get("satisfactory_from")
+        if None not in (high, elevated, basic) and not (100 >= high > elevated > basic > 0):
+            raise forms.ValidationError(
+                "Пороги уровней должны убывать: 100 ≥ высокий > повышенный > базовый > 0"
+            )
+        if satisfactory is not None and basic is not None and not (basic > satisfactory >= 0):
+            self.add_error("satisfactory_from", "Порог «удовлетворительный» должен быть ниже базового")
+        threshold = data.get("deficit_threshold")
+        if threshold is not None and not (0 < threshold <= 100):
+            self.add_error("deficit_threshold", "Порог дефицита — от 0 до 100 %")
+        return data

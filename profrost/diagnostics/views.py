@@ -401,12 +401,33 @@ def instrument_list(request):
 
 
 def instrument_detail(request, pk):
+    from profrost.diagnostics.forms import InstrumentSettingsForm
     from profrost.diagnostics.models import Instrument
 
     _require_campaign_viewer(request.user)
     instrument = get_object_or_404(Instrument, pk=pk)
+    form = (
+        InstrumentSettingsForm(request.POST or None, instance=instrument) if _can_edit(request.user) else None
+    )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            saved = actions.edit_instrument(Instrument.objects.get(pk=pk), form.cleaned_data)
+            if saved.pk != instrument.pk:
+                messages.success(
+                    request,
+                    f"Инструмент уже использовался: создана версия {saved.version}; прежние результаты остаются на версии {instrument.version}.",
+                )
+            else:
+                messages.success(request, "Настройки инструмента сохранены.")
+            return redirect("diagnostics:instrument", pk=saved.pk)
     items = instrument.items.prefetch_related("competences").order_by("position")
-    return render(request, "diagnostics/instrument_detail.html", {"instrument": instrument, "items": items})
+    return render(
+        request,
+        "diagnostics/instrument_detail.html",
+        {"instrument": instrument, "items": items, "form": form},
+    )
 
 
 def campaign_create(request):
