@@ -149,3 +149,22 @@ def test_editing_a_used_instrument_makes_a_new_version(world, client, tmp_path, 
     assert list(new.items.values_list("number", "competences__code")) == [("1", "МТ1")]
     client.force_login(world["users"]["municipal_coordinator_in"])
     assert client.post(f"/diagnostics/instruments/{new.pk}/", form).status_code == 403
+
+
+def test_item_map_through_the_import_pages(world, client, tmp_path, settings):
+    settings.UPLOAD_DIR = tmp_path / "uploads"
+    client.force_login(world["users"]["center_staff"])
+    assert "Наименование инструмента" in client.get("/imports/instrument/upload/").content.decode()
+    assert client.get("/imports/instrument/template.xlsx?name=x").status_code == 200
+    path = write_csv(
+        tmp_path / "m.csv",
+        [{"Номер": "1", "Компетенция": "МТ1", "Макс. балл": "2", "Тип": "один", "Ключ": "1"}],
+        headers=ITEM_HEADERS,
+    )
+    with open(path, "rb") as fh:
+        job_url = client.post("/imports/instrument/upload/", {"file": fh, "name": "Через страницу"})[
+            "Location"
+        ]
+    client.post(job_url + "commit/")
+    instrument = Instrument.objects.get(name="Через страницу")
+    assert f"/diagnostics/instruments/{instrument.pk}/" in client.get(job_url).content.decode()

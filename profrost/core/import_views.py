@@ -17,11 +17,15 @@ WHO_MAY_IMPORT = {
     "organizations": ("region_admin", "center_staff", "municipal_coordinator"),
     "staff": ("region_admin", "center_staff", "municipal_coordinator", "school_coordinator"),
     "results": ("region_admin", "center_staff"),
+    "instrument": ("region_admin", "center_staff"),
 }
 
 
 def _options(request, kind):
-    """Kind-specific parameters: the campaign that results are loaded into."""
+    """Kind-specific parameters: the campaign that results are loaded into, the name of an instrument."""
+    if kind == "instrument":
+        name = (request.POST.get("name") or request.GET.get("name") or "").strip()[:300]
+        return ({"name": name} if name else {}), None
     if kind != "results":
         return {}, None
     from profrost.diagnostics.models import Campaign
@@ -72,6 +76,8 @@ def import_upload(request, kind):
     if kind == "results" and not options:
         # First choose the campaign; its instrument decides the item columns.
         return render(request, "core/import_choose_campaign.html", {"campaigns": campaigns, "kind": kind})
+    if kind == "instrument" and not options:
+        return render(request, "core/import_instrument_name.html", {"kind": kind})
     importer = get_importer(kind)(user=request.user, **options)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -105,6 +111,8 @@ def import_template(request, kind):
         from django.http import Http404
 
         raise Http404
+    if kind == "instrument":
+        options = {"name": options.get("name", "")}
     importer = get_importer(kind)(user=request.user, **options)
     sheets = [("Данные", importer.headers, [importer.example])]
     for title, values in importer.reference_sheets:

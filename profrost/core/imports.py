@@ -90,6 +90,7 @@ class ImportResult:
             "out_of_scope": self.out_of_scope,
             "written": self.written,
             "file_error": self.file_error,
+            "created_id": self.created_id,
         }
 
 
