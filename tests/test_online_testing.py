@@ -180,3 +180,17 @@ def test_center_staff_creates_a_campaign_from_the_page(world, regional, client):
     assert (created.time_limit, list(created.municipalities.all())) == (45, [world["municipalities"][1]])
     client.post(f"/diagnostics/campaigns/{created.pk}/invite/")
     assert created.results.count() == 4
+
+
+def test_one_question_per_screen(world, regional, client):
+    campaign, items = regional
+    Campaign.objects.filter(pk=campaign.pk).update(one_per_screen=True)
+    testing.invite_participants(campaign)
+    client.force_login(world["users"]["teacher_in"])
+    result = Result.objects.get(person=world["inside"]["teacher"])
+    first = client.get(f"/diagnostics/my/{result.pk}/").content.decode()
+    assert "Задание 1 из 3" in first and "Задание № 1" in first and "Задание № 2" not in first
+    assert "?q=2" in first and "Завершить тест" not in first
+    last = client.get(f"/diagnostics/my/{result.pk}/?q=3").content.decode()
+    assert "Задание № 3" in last and "?q=2" in last and "Завершить тест" in last
+    assert "Задание 3 из 3" in client.get(f"/diagnostics/my/{result.pk}/?q=99").content.decode()

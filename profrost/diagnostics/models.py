@@ -137,6 +137,7 @@ class Campaign(models.Model):
     start = models.DateField("начало", null=True, blank=True)
     end = models.DateField("окончание", null=True, blank=True)
     time_limit = models.PositiveIntegerField("ограничение времени, минут", null=True, blank=True)
+    one_per_screen = models.BooleanField("по одному заданию на экране", default=False)
     municipalities = models.ManyToManyField(
         "structure.Municipality", blank=True, related_name="+", verbose_name="муниципалитеты"
     )

@@ -284,11 +284,18 @@ def take_test(request, pk):
         (item, saved.get(item.pk, ""), saved.get(item.pk, "").split(";"))
         for item in result.campaign.instrument.items.order_by("position")
     ]
-    return render(
-        request,
-        "diagnostics/take_test.html",
-        {"result": result, "items": items, "deadline": testing.deadline(result)},
-    )
+    context = {"result": result, "items": items, "deadline": testing.deadline(result), "total": len(items)}
+    if result.campaign.one_per_screen and items:
+        # One question per screen: ?q=N (1-based), with «назад» / «далее»; answers still save on change.
+        raw = request.GET.get("q", "1")
+        number = min(max(int(raw) if raw.isdigit() else 1, 1), len(items))
+        context.update(
+            items=[items[number - 1]],
+            current=number,
+            previous=number - 1,
+            next=number + 1 if number < len(items) else None,
+        )
+    return render(request, "diagnostics/take_test.html", context)
 
 
 @require_POST
