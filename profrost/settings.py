@@ -36,13 +36,15 @@ def env_int(name, default):
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("PROFROST_TESTING", False)
-# The trial runs with DEBUG on and a generated key; production must set SECRET_KEY.
+# Production must set SECRET_KEY. Without one, management commands (migrate, makemigrations, import …) still
+# run on a throw-away key, but the web application refuses to start (profrost/wsgi.py) and
+# `check --deploy` fails on the key's "django-insecure-" prefix (security.W009).
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY_FROM_ENV = bool(SECRET_KEY)
 if not SECRET_KEY:
-    if DEBUG or TESTING:
-        SECRET_KEY = "insecure-trial-key-" + "x" * 40
-    else:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    import secrets
+
+    SECRET_KEY = "django-insecure-" + secrets.token_urlsafe(40)
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()

@@ -108,3 +108,47 @@ def test_check_deploy_passes_with_production_settings():
 @pytest.mark.django_db
 def test_no_default_accounts_after_migrate():
     assert User.objects.count() == 0
+
+
+def test_production_without_secret_key_refuses_to_serve_and_fails_the_deploy_check():
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PROFROST_TESTING", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY")
+    }
+    env.update(
+        DEBUG="false",
+        ALLOWED_HOSTS="profrost.example.ru",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+    )
+    serve = subprocess.run(
+        [sys.executable, "-c", "import profrost.wsgi"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert serve.returncode != 0 and "SECRET_KEY must be set" in serve.stderr
+    check = subprocess.run(
+        [sys.executable, "-m", "profrost.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode != 0 and "security.W009" in check.stdout + check.stderr
+    # Everyday commands still work without it.
+    migrations = subprocess.run(
+        [sys.executable, "-m", "profrost.cli", "makemigrations", "--check", "--dry-run"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrations.returncode == 0, migrations.stderr
