@@ -14,3 +14,10 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-select")
             elif not isinstance(widget, forms.HiddenInput):
                 widget.attrs.setdefault("class", "form-control")
+
+
+# Optimistic locking (SECURITY.md 19): shown when a save finds the record's version changed.
+CONFLICT_MESSAGE = (
+    "Запись изменена другим пользователем, пока вы её редактировали. Ваши изменения не сохранены: "
+    "откройте карточку заново и внесите их ещё раз."
+)

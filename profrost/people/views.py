@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from profrost.core.exports import xlsx_response
+from profrost.core.forms import CONFLICT_MESSAGE
 from profrost.core.history import history
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
@@ -273,11 +274,7 @@ def person_edit(request, pk):
         try:
             actions.update_person(person.pk, form.cleaned_data, expected)
         except actions.Conflict:
-            messages.error(
-                request,
-                "Запись изменена другим пользователем, пока вы её редактировали. Ваши изменения не сохранены: "
-                "откройте карточку заново и внесите их ещё раз.",
-            )
+            messages.error(request, CONFLICT_MESSAGE)
             return redirect("people:detail", pk=person.pk)
         messages.success(request, "Изменения сохранены.")
         return redirect("people:detail", pk=person.pk)

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from profrost.core.exports import xlsx_response
+from profrost.core.forms import CONFLICT_MESSAGE
 from profrost.core.history import history
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
@@ -163,11 +164,7 @@ def organization_edit(request, pk):
         try:
             actions.update_organization(org.pk, form.cleaned_data, form.cleaned_data.get("version"))
         except actions.Conflict:
-            messages.error(
-                request,
-                "Запись изменена другим пользователем, пока вы её редактировали. Ваши изменения не сохранены: "
-                "откройте карточку заново и внесите их ещё раз.",
-            )
+            messages.error(request, CONFLICT_MESSAGE)
         else:
             messages.success(request, "Изменения сохранены.")
         return redirect("structure:organization", pk=org.pk)
