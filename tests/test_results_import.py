@@ -2,11 +2,11 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from profrost.core.imports import run_import
-from profrost.diagnostics.models import CompetenceResult, Result
+from profrost.diagnostics.models import Campaign, CompetenceResult, Result
 from tests.test_imports import write_csv
 
 MAP = [
@@ -188,34 +188,131 @@ def test_results_upload_through_the_import_pages(world, campaign, tmp_path, clie
     assert client.get("/imports/results/upload/").status_code == 403
 
 
-def test_item_analysis_by_hand(world, campaign, tmp_path, client):
+def _three_results(world, campaign, tmp_path):
+    """a and b teach in the first municipality, far in the fourth (another district)."""
     a, b, far = world["teachers"][0], world["teachers"][1], world["teachers"][15]
-    headers = ["СНИЛС", "Дата", "1", "2", "3", "4"]
     rows = [
         {"СНИЛС": a.snils, "Дата": "15.10.2026", "1": "2", "2": "0", "3": "1", "4": "1"},
         {"СНИЛС": b.snils, "Дата": "15.10.2026", "1": "1", "2": "3", "3": "5", "4": "0"},
         {"СНИЛС": far.snils, "Дата": "15.10.2026", "1": "0", "2": "3", "3": "5", "4": "1"},
     ]
     run_import(
-        "results", write_csv(tmp_path / "r.csv", rows, headers=headers), options={"campaign": campaign}
+        "results",
+        write_csv(tmp_path / "r.csv", rows, headers=["СНИЛС", "Дата", "1", "2", "3", "4"]),
+        options={"campaign": campaign},
     )
-    from profrost.diagnostics.views import item_analysis
+    return Campaign.objects.get(pk=campaign)
 
-    items = {i["number"]: i for i in item_analysis(Result.objects.all())}
-    # Item 1 (max 2): 2, 1, 0 → mean (100 + 50 + 0) / 3 = 50 %; full marks 1 of 3 = 33.3 %.
-    assert (items["1"]["n"], items["1"]["mean"], items["1"]["full"]) == (3, D("50.0"), D("33.3"))
-    # Item 3 (max 5): 1, 5, 5 → (20 + 100 + 100) / 3 = 73.3 %; full 2 of 3 = 66.7 %.
-    assert (items["3"]["mean"], items["3"]["full"]) == (D("73.3"), D("66.7"))
-    # Only the first municipality (teachers a and b): item 1 → (100 + 50) / 2 = 75 %.
-    one = {
-        i["number"]: i
-        for i in item_analysis(Result.objects.all(), municipality=world["municipalities"][0].pk)
+
+def test_item_analysis_by_hand(world, campaign, tmp_path, client):
+    from profrost.diagnostics import analysis
+
+    c = _three_results(world, campaign, tmp_path)
+    data = analysis.report(c, Result.objects.all())
+    items = {i["number"]: i for i in data["items"]}
+    # Totals: a 4, b 9, far 9 (of 11).
+    # Item 1 (max 2): scores 2, 1, 0 → difficulty (1 + 0.5 + 0) / 3 = 0.500. Rest of the test (total − item):
+    # 2, 8, 9. Deviations: item (1, 0, −1), rest (−13/3, 5/3, 8/3); Sxy = −7, Sxx = 2, Syy = 86/3;
+    # r = −7 / √(2 · 86/3) = −0.9245 → −0.924, not discriminating.
+    assert items["1"] == {
+        "number": "1",
+        "competences": "МТ1",
+        "n": 3,
+        "difficulty": D("0.500"),
+        "discrimination": D("-0.924"),
+        "full": D("33.3"),
+        "remark": "не различает участников",
     }
-    assert (one["1"]["n"], one["1"]["mean"]) == (2, D("75.0"))
-    # A municipal coordinator's page holds only their teachers.
+    # Item 2 (max 3): 0, 3, 3 → difficulty 2/3 = 0.667; rest 4, 6, 6 rises with it exactly → r = 1.000.
+    assert (items["2"]["competences"], items["2"]["difficulty"], items["2"]["discrimination"]) == (
+        "МТ1;МТ4",
+        D("0.667"),
+        D("1.000"),
+    )
+    assert items["2"]["remark"] == ""
+    # Item 3 (max 5): 1, 5, 5 → (0.2 + 1 + 1) / 3 = 0.733; rest 3, 4, 4 → r = 1.000.
+    assert (items["3"]["difficulty"], items["3"]["discrimination"]) == (D("0.733"), D("1.000"))
+    # Item 4 (max 1): 1, 0, 1 → 0.667; rest 3, 9, 8: Sxy = −7/3, Sxx = 2/3, Syy = 62/3 → r = −0.6286 → −0.629.
+    assert (items["4"]["difficulty"], items["4"]["discrimination"]) == (D("0.667"), D("-0.629"))
+    comps = {x["code"]: x for x in data["competences"]}
+    # МТ1 = items 1+2 (max 5): a 2 → 40 %, b 4 → 80 %, far 3 → 60 %: mean 60.0; one in deficit (< 50) → 33.3 %.
+    assert (comps["МТ1"]["mean"], comps["МТ1"]["deficit"], comps["МТ1"]["deficit_share"]) == (
+        D("60.0"),
+        1,
+        D("33.3"),
+    )
+    # МТ4 = items 2+3 (max 8): a 1 → 12.5 %, b and far 8 → 100 %: mean 70.83 → 70.8.
+    assert (comps["МТ4"]["mean"], comps["МТ4"]["deficit_share"]) == (D("70.8"), D("33.3"))
+    # ПП1 = item 4: 100, 0, 100 → 66.7.
+    assert comps["ПП1"]["mean"] == D("66.7")
+    # Levels: a 36.36 % низкий, b and far 81.82 % повышенный.
+    assert [(lv["level"], lv["n"], lv["share"]) for lv in data["levels"]] == [
+        ("высокий", 0, D("0.0")),
+        ("повышенный", 2, D("66.7")),
+        ("базовый", 0, D("0.0")),
+        ("низкий", 1, D("33.3")),
+    ]
+    # Heat map by the main job's municipality: the first one holds a and b — МТ4 (12.5 + 100) / 2 = 56.25 → 56.3
+    # (half-up), ПП1 (100 + 0) / 2 = 50.0; the fourth holds far alone.
+    first, fourth = world["municipalities"][0].name, world["municipalities"][3].name
+    heat = dict(data["heat_map"])
+    assert data["codes"] == ["МТ1", "МТ4", "ПП1"]
+    assert heat == {first: [D("60.0"), D("56.3"), D("50.0")], fourth: [D("60.0"), D("100.0"), D("100.0")]}
+
+    # Narrowed to the first municipality (a and b): item 1 → (1 + 0.5) / 2 = 0.750.
+    one = analysis.report(c, Result.objects.all(), municipality=str(world["municipalities"][0].pk))
+    assert (one["participants"], one["items"][0]["n"], one["items"][0]["difficulty"]) == (2, 2, D("0.750"))
+    # The second district holds only far: one participant, no spread — no correlation.
+    district = analysis.report(c, Result.objects.all(), district=str(world["municipalities"][3].district_id))
+    assert district["participants"] == 1 and district["items"][0]["discrimination"] is None
+
+    # A municipal coordinator's page holds only their teachers, with the heat map coloured.
     client.force_login(world["users"]["municipal_coordinator_in"])
     page = client.get(f"/diagnostics/campaigns/{campaign}/").content.decode()
-    assert '<td>№ 1</td><td class="text-end">2</td>' in page
+    assert "Оценено участников в выборке: <strong>2</strong>" in page
+    assert '<td class="text-end heat-3">56,3</td>' in page
+    assert fourth not in page
+
+
+def test_item_analysis_report_file_and_command(world, campaign, tmp_path, client, capsys):
+    c = _three_results(world, campaign, tmp_path)
+    out = tmp_path / "report.xlsx"
+    call_command("diagnostics", "report", str(campaign), "--out", str(out))
+    book = load_workbook(out)
+    assert book.sheetnames == ["Задания", "Компетенции", "Уровни", "Муниципалитеты"]
+    tasks = list(book["Задания"].iter_rows(values_only=True))
+    assert tasks[0] == ("Номер", "Компетенции", "Трудность", "Дискриминативность", "Замечание")
+    assert tasks[1] == ("1", "МТ1", 0.5, -0.924, "не различает участников")
+    comps = list(book["Компетенции"].iter_rows(values_only=True))
+    assert comps[0] == ("Код", "Наименование", "Средний %", "Доля с дефицитом, %")
+    assert comps[2][0] == "МТ4" and comps[2][2:] == (70.8, 33.3)
+    assert list(book["Уровни"].iter_rows(values_only=True))[2] == ("повышенный", 2, 66.7)
+    munis = list(book["Муниципалитеты"].iter_rows(values_only=True))
+    assert munis[0] == ("Муниципалитет", "МТ1", "МТ4", "ПП1")
+    assert (world["municipalities"][0].name, 60.0, 56.3, 50.0) in munis
+
+    # One municipality by name: far's municipality alone.
+    call_command(
+        "diagnostics",
+        "report",
+        str(campaign),
+        "--municipality",
+        world["municipalities"][3].name,
+        "--out",
+        str(out),
+    )
+    assert "Участников: 1" in capsys.readouterr().out
+    assert load_workbook(out)["Уровни"]["C3"].value == 100.0
+    with pytest.raises(CommandError, match="не найден"):
+        call_command("diagnostics", "report", str(campaign), "--municipality", "Атлантида", "--out", str(out))
+
+    # The page's XLSX is the same report for the viewer's group.
+    client.force_login(world["users"]["center_staff"])
+    response = client.get(
+        f"/diagnostics/campaigns/{c.pk}/report.xlsx?municipality={world['municipalities'][0].pk}"
+    )
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Задания"]
+    assert sheet["C2"].value == 0.75
 
 
 def test_assessment_sheet_as_pdf(world, campaign, tmp_path, client):
@@ -241,7 +338,7 @@ def test_assessment_sheet_as_pdf(world, campaign, tmp_path, client):
 
 
 def test_item_analysis_by_school_and_position(world, campaign, tmp_path):
-    from profrost.diagnostics.views import item_analysis
+    from profrost.diagnostics import analysis
     from profrost.people.models import Position
 
     a, b, c = (
@@ -259,17 +356,18 @@ def test_item_analysis_by_school_and_position(world, campaign, tmp_path):
         write_csv(tmp_path / "r.csv", rows, headers=["СНИЛС", "Дата", "1", "2", "3", "4"]),
         options={"campaign": campaign},
     )
-    school0 = {
-        i["number"]: i for i in item_analysis(Result.objects.all(), organization=world["schools"][0].pk)
-    }
-    # Item 1 (max 2) in school 0: 2 and 0 → 50 %, one of two full.
-    assert (school0["1"]["n"], school0["1"]["mean"], school0["1"]["full"]) == (
+    results = analysis.narrow(Result.objects.all(), organization=str(world["schools"][0].pk))
+    school0 = {i["number"]: i for i in analysis.items(results)}
+    # Item 1 (max 2) in school 0: 2 and 0 → difficulty 0.500, one of two full.
+    assert (school0["1"]["n"], school0["1"]["difficulty"], school0["1"]["full"]) == (
         2,
-        Decimal("50.0"),
+        Decimal("0.500"),
         Decimal("50.0"),
     )
-    teacher = Position.objects.get(name="учитель").pk
-    everyone = {i["number"]: i["n"] for i in item_analysis(Result.objects.all(), position=teacher)}
+    teacher = str(Position.objects.get(name="учитель").pk)
+    everyone = {
+        i["number"]: i["n"] for i in analysis.items(analysis.narrow(Result.objects.all(), position=teacher))
+    }
     assert everyone["1"] == 3
-    nobody = item_analysis(Result.objects.all(), position=Position.objects.get(name="воспитатель").pk)
-    assert nobody == []
+    kindergarten = str(Position.objects.get(name="воспитатель").pk)
+    assert analysis.items(analysis.narrow(Result.objects.all(), position=kindergarten)) == []

@@ -15,6 +15,7 @@ urlpatterns = [
     path("instruments/<int:pk>/", views.instrument_detail, name="instrument"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/export.xlsx", views.campaign_export, name="campaign_export"),
+    path("campaigns/<int:pk>/report.xlsx", views.campaign_report, name="campaign_report"),
     path("results/<int:pk>/", views.result_detail, name="result"),
     path("campaigns/<int:pk>/invite/", views.campaign_invite, name="campaign_invite"),
     path("my/", views.my_tests, name="my_tests"),

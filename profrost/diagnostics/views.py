@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -8,7 +8,7 @@ from profrost.core.history import history
 from profrost.core.scoping import has_role
 from profrost.diagnostics import actions
 from profrost.diagnostics.forms import CompetenceForm
-from profrost.diagnostics.models import Competence, CompetenceGroup
+from profrost.diagnostics.models import Competence, CompetenceGroup, ResultStatus
 from profrost.people.models import Position, Subject
 
 EDITORS = ("region_admin", "center_staff")
@@ -90,30 +90,39 @@ def _campaign_results(request, campaign):
     return Result.objects.visible_to(request.user).filter(campaign=campaign)
 
 
+def _report_groups(request):
+    return {
+        key: request.GET.get(key, "")
+        for key in ("district", "municipality", "organization", "position", "subject")
+    }
+
+
 def campaign_detail(request, pk):
     from django.core.paginator import Paginator
-    from django.db.models import Count, Q
 
-    from profrost.diagnostics.models import Campaign, CompetenceResult
+    from profrost.diagnostics import analysis
+    from profrost.diagnostics.models import Campaign
+    from profrost.structure.models import District, Organization
 
     _require_campaign_viewer(request.user)
     campaign = get_object_or_404(Campaign.objects.select_related("instrument"), pk=pk)
     results = _campaign_results(request, campaign)
-    levels = dict(results.values_list("level").annotate(n=Count("pk")).values_list("level", "n"))
-    # Share of participants with a deficit in each competence, counted in the database.
-    deficits = (
-        CompetenceResult.objects.filter(result__in=results.values("pk"))
-        .values("competence__code", "competence__name")
-        .annotate(n=Count("pk", filter=Q(is_deficit=True)), total=Count("pk"))
-        .order_by("competence__code")
-    )
-    items = item_analysis(
-        results,
-        municipality=request.GET.get("municipality"),
-        organization=request.GET.get("organization"),
-        position=request.GET.get("position"),
-        subject=request.GET.get("subject"),
-    )
+    groups = _report_groups(request)
+    data = analysis.report(campaign, results, **groups)
+    data["heat_map"] = [
+        (name, [(value, analysis.heat_class(value)) for value in values]) for name, values in data["heat_map"]
+    ]
+    organizations = ()
+    if groups["municipality"].isdigit():
+        organizations = (
+            Organization.objects.visible_to(request.user)
+            .filter(municipality_id=groups["municipality"])
+            .order_by("name")
+            .values_list("pk", "name")
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    statuses = dict(results.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     page = Paginator(
         results.select_related("person").order_by("person__last_name", "person__first_name", "pk"), 50
     ).get_page(request.GET.get("page"))
@@ -123,17 +132,33 @@ def campaign_detail(request, pk):
         {
             "campaign": campaign,
             "page": page,
-            "levels": levels,
-            "deficits": deficits,
-            "items": items,
+            "report": data,
+            "statuses": [(label, statuses.get(value, 0)) for value, label in ResultStatus.choices],
+            "groups": groups,
+            "query": query.urlencode(),
+            "districts": District.objects.values_list("pk", "name"),
             "municipalities": _municipality_choices(request.user),
-            "municipality": request.GET.get("municipality", ""),
+            "organizations": organizations,
             "positions": Position.objects.values_list("pk", "name"),
             "subjects": Subject.objects.values_list("pk", "name"),
-            "position": request.GET.get("position", ""),
-            "subject": request.GET.get("subject", ""),
         },
     )
+
+
+def campaign_report(request, pk):
+    """The item analysis as XLSX, for the same group as on the page."""
+    from profrost.core.exports import xlsx_response
+    from profrost.core.journal import journal
+    from profrost.core.models import JournalAction
+    from profrost.diagnostics import analysis
+    from profrost.diagnostics.models import Campaign
+
+    _require_campaign_viewer(request.user)
+    campaign = get_object_or_404(Campaign.objects.select_related("instrument"), pk=pk)
+    groups = _report_groups(request)
+    data = analysis.report(campaign, _campaign_results(request, campaign), **groups)
+    journal(JournalAction.EXPORT, request=request, obj=campaign, what="item analysis", groups=groups)
+    return xlsx_response(f"анализ-{campaign.pk}.xlsx", analysis.report_sheets(data))
 
 
 def campaign_export(request, pk):
@@ -192,47 +217,6 @@ def _municipality_choices(user):
     from profrost.structure.models import Municipality
 
     return Municipality.objects.visible_to(user).values_list("pk", "name")
-
-
-def item_analysis(results, municipality=None, organization=None, position=None, subject=None):
-    """Поэлементный анализ, in the database: per item, the mean score as a share of its maximum and the share
-    of participants who scored it fully — over the given results, optionally narrowed to a group (the teachers
-    of a municipality or an organization, in a position, teaching a subject)."""
-    from decimal import Decimal
-
-    from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q
-
-    from profrost.diagnostics.models import ItemScore
-    from profrost.people.models import Employment
-
-    groups = {
-        "organization__municipality_id": municipality,
-        "organization_id": organization,
-        "position_id": position,
-        "subjects": subject,
-    }
-    wanted = {k: v for k, v in groups.items() if v and str(v).isdigit()}
-    if wanted:
-        results = results.filter(person__in=Employment.objects.filter(**wanted).values("person_id"))
-    scores = ItemScore.objects.filter(result__in=results.values("pk"), score__isnull=False)
-    rows = (
-        scores.values("item_id", "item__number", "item__position", "item__max_score")
-        .annotate(
-            n=Count("pk"),
-            full=Count("pk", filter=Q(score=F("item__max_score"))),
-            mean=Avg(ExpressionWrapper(F("score") * 100 / F("item__max_score"), output_field=DecimalField())),
-        )
-        .order_by("item__position")
-    )
-    return [
-        {
-            "number": r["item__number"],
-            "n": r["n"],
-            "mean": round(r["mean"], 1),
-            "full": round(Decimal(r["full"]) * 100 / r["n"], 1),
-        }
-        for r in rows
-    ]
 
 
 # --- online testing -------------------------------------------------------------------------------
