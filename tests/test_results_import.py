@@ -371,3 +371,37 @@ def test_item_analysis_by_school_and_position(world, campaign, tmp_path):
     assert everyone["1"] == 3
     kindergarten = str(Position.objects.get(name="воспитатель").pk)
     assert analysis.items(analysis.narrow(Result.objects.all(), position=kindergarten)) == []
+
+
+def test_diagnostic_history_shows_closed_and_appeared_deficits(world, campaign, tmp_path, client, capsys):
+    from profrost.diagnostics.progress import person_history
+
+    a = world["teachers"][0]
+    headers = ["СНИЛС", "Дата", "1", "2", "3", "4"]
+    first = [{"СНИЛС": a.snils, "Дата": "15.10.2025", "1": "2", "2": "0", "3": "1", "4": "1"}]
+    run_import("results", write_csv(tmp_path / "r1.csv", first, headers=headers), options={"campaign": campaign})
+    call_command(
+        "diagnostics",
+        "create-campaign",
+        "--instrument",
+        str(Campaign.objects.get(pk=campaign).instrument_id),
+        "--name",
+        "ДПК-2027",
+        "--kind",
+        "federal",
+    )
+    again = int(_last_line(capsys))
+    # A year later: МТ1 5/5 and МТ4 8/8 — both deficits closed; ПП1 0/1 — a new (severe) deficit.
+    second = [{"СНИЛС": a.snils, "Дата": "14.10.2026", "1": "2", "2": "3", "3": "5", "4": "0"}]
+    run_import("results", write_csv(tmp_path / "r2.csv", second, headers=headers), options={"campaign": again})
+    newest, oldest = person_history(a)
+    assert (oldest.deficits, oldest.closed, oldest.appeared) == (["МТ1", "МТ4 (выраж.)"], [], [])
+    assert (newest.deficits, newest.closed, newest.appeared) == (["ПП1 (выраж.)"], ["МТ1", "МТ4"], ["ПП1"])
+    # The same figures straight from the database, as the indicator will count them: 2 of 2 earlier deficits
+    # closed.
+    rows = CompetenceResult.objects.filter(result__person=a).with_previous().filter(previous_deficit=True)
+    assert sorted((r.competence.code, r.is_deficit) for r in rows) == [("МТ1", False), ("МТ4", False)]
+
+    client.force_login(world["users"]["teacher_in"])
+    page = client.get(f"/people/{a.pk}/").content.decode()
+    assert '<td class="text-success">МТ1, МТ4</td><td class="text-danger">ПП1</td>' in page

@@ -6,6 +6,7 @@ results keep pointing at it.
 
 import pghistory
 from django.db import models
+from django.db.models.functions import Lag
 
 
 class CompetenceGroup(models.Model):
@@ -233,6 +234,22 @@ class ItemScore(models.Model):
         return f"{self.item}: {self.score}"
 
 
+class CompetenceResultQuerySet(models.QuerySet):
+    def with_previous(self):
+        """Each per-competence result with the same person's previous result on the same competence
+        (previous_deficit is None when this is the first time the competence was measured) — the basis of
+        "which deficits closed, which appeared" and of the indicator "share of deficits closed".
+
+        Only scored results count; filter the people before calling, never the results, or a previous
+        diagnosis falls out of the window."""
+        order = [models.F("result__taken_on").asc(nulls_first=True), models.F("result_id").asc()]
+        partition = [models.F("result__person_id"), models.F("competence_id")]
+        return self.filter(result__status=ResultStatus.SCORED).annotate(
+            previous_deficit=models.Window(Lag("is_deficit"), partition_by=partition, order_by=order),
+            previous_percent=models.Window(Lag("percent"), partition_by=partition, order_by=order),
+        )
+
+
 class CompetenceResult(models.Model):
     """Per-competence percentage of a result; a row with is_deficit is a professional deficit (Deficit)."""
 
@@ -245,6 +262,8 @@ class CompetenceResult(models.Model):
     percent = models.DecimalField("результат, %", max_digits=5, decimal_places=2)
     is_deficit = models.BooleanField("дефицит", default=False)
     is_severe = models.BooleanField("выраженный дефицит", default=False)
+
+    objects = CompetenceResultQuerySet.as_manager()
 
     class Meta:
         verbose_name = "результат по компетенции"

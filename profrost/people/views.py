@@ -17,6 +17,7 @@ from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.core.scoping import has_role
 from profrost.core.validators import normalize_snils
+from profrost.diagnostics.progress import person_history
 from profrost.people import actions
 from profrost.people.forms import EmploymentForm, PeopleFilterForm, PersonForm
 from profrost.people.imports import STAFF_HEADERS, staff_rows
@@ -243,7 +244,7 @@ def _render_card(request, person):
             or request.user.is_superuser,
             "history": history(person, *employments, hide=hide),
             "is_region_admin": request.user.is_superuser or has_role(request.user, "region_admin"),
-            "results": person.results.select_related("campaign").order_by("-taken_on", "-pk"),
+            "results": person_history(person),
         },
     )
 
