@@ -194,3 +194,29 @@ def test_one_question_per_screen(world, regional, client):
     last = client.get(f"/diagnostics/my/{result.pk}/?q=3").content.decode()
     assert "Задание № 3" in last and "?q=2" in last and "Завершить тест" in last
     assert "Задание 3 из 3" in client.get(f"/diagnostics/my/{result.pk}/?q=99").content.decode()
+
+
+def test_invite_by_list_of_snils(world, regional, client):
+    campaign, _ = regional
+    inside, far = world["teachers"][0], world["teachers"][15]
+    client.force_login(world["users"]["center_staff"])
+    url = f"/diagnostics/campaigns/{campaign.pk}/invite/"
+    # One bad line (a wrong check number) invites nobody and says which line.
+    bad = f"{inside.snils_display}\n{far.snils[:9]}00\n"
+    page = client.post(url, {"snils": bad}, follow=True).content.decode()
+    assert "Никто не приглашён" in page and "строка 2" in page
+    assert campaign.results.count() == 0
+    unknown = "\n".join([inside.snils, "112-233-445 95"])
+    page = client.post(url, {"snils": unknown}, follow=True).content.decode()
+    assert "строка 2: педагог со СНИЛС 112-233-445 95 не найден" in page
+    assert campaign.results.count() == 0
+    # A good list (blank lines, both spellings, a repeat) invites each person once; re-sending adds nobody.
+    good = f"{inside.snils_display}\n\n{far.snils}\n{inside.snils}\n"
+    page = client.post(url, {"snils": good}, follow=True).content.decode()
+    assert "Приглашено участников: 2; уже были приглашены: 0." in page
+    page = client.post(url, {"snils": good}, follow=True).content.decode()
+    assert "Приглашено участников: 0; уже были приглашены: 2." in page
+    assert sorted(campaign.results.values_list("person_id", flat=True)) == sorted([inside.pk, far.pk])
+    # The invited teacher sees the test among their tests.
+    client.force_login(world["users"]["teacher_in"])
+    assert "Региональная ДПК" in client.get("/diagnostics/my/").content.decode()

@@ -379,7 +379,9 @@ def test_diagnostic_history_shows_closed_and_appeared_deficits(world, campaign, 
     a = world["teachers"][0]
     headers = ["СНИЛС", "Дата", "1", "2", "3", "4"]
     first = [{"СНИЛС": a.snils, "Дата": "15.10.2025", "1": "2", "2": "0", "3": "1", "4": "1"}]
-    run_import("results", write_csv(tmp_path / "r1.csv", first, headers=headers), options={"campaign": campaign})
+    run_import(
+        "results", write_csv(tmp_path / "r1.csv", first, headers=headers), options={"campaign": campaign}
+    )
     call_command(
         "diagnostics",
         "create-campaign",
@@ -393,7 +395,9 @@ def test_diagnostic_history_shows_closed_and_appeared_deficits(world, campaign, 
     again = int(_last_line(capsys))
     # A year later: МТ1 5/5 and МТ4 8/8 — both deficits closed; ПП1 0/1 — a new (severe) deficit.
     second = [{"СНИЛС": a.snils, "Дата": "14.10.2026", "1": "2", "2": "3", "3": "5", "4": "0"}]
-    run_import("results", write_csv(tmp_path / "r2.csv", second, headers=headers), options={"campaign": again})
+    run_import(
+        "results", write_csv(tmp_path / "r2.csv", second, headers=headers), options={"campaign": again}
+    )
     newest, oldest = person_history(a)
     assert (oldest.deficits, oldest.closed, oldest.appeared) == (["МТ1", "МТ4 (выраж.)"], [], [])
     assert (newest.deficits, newest.closed, newest.appeared) == (["ПП1 (выраж.)"], ["МТ1", "МТ4"], ["ПП1"])

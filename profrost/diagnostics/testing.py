@@ -46,6 +46,50 @@ def invite_participants(campaign):
     return len(created)
 
 
+@transaction.atomic
+def invite_list(campaign, lines, user):
+    """Invite the people named by SNILS, one per line, within the user's scope. Any bad line invites
+    nobody: returns (invited, already invited, errors) with the errors as «строка N: сообщение»."""
+    from django.core.exceptions import ValidationError
+
+    from profrost.core.validators import format_snils, normalize_snils
+
+    wanted, errors = {}, []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            snils = normalize_snils(line)
+        except ValidationError as error:
+            errors.append(f"строка {number}: {error.messages[0]} («{line.strip()[:20]}»)")
+            continue
+        wanted.setdefault(snils, number)
+    if not wanted and not errors:
+        return 0, 0, ["не указан ни один СНИЛС"]
+    found = dict(Person.objects.visible_to(user).filter(snils__in=list(wanted)).values_list("snils", "pk"))
+    for snils, number in wanted.items():
+        if snils not in found:
+            errors.append(
+                f"строка {number}: педагог со СНИЛС {format_snils(snils)} не найден в вашей области доступа"
+            )
+    if errors:
+        return 0, 0, errors
+    already = set(
+        Result.objects.filter(campaign=campaign, person_id__in=found.values()).values_list(
+            "person_id", flat=True
+        )
+    )
+    Result.objects.bulk_create(
+        [
+            Result(campaign=campaign, person_id=pk, status=ResultStatus.INVITED)
+            for pk in found.values()
+            if pk not in already
+        ],
+        ignore_conflicts=True,
+    )
+    return len(found) - len(already), len(already), []
+
+
 def deadline(result):
     if not result.campaign.time_limit or not result.started_at:
         return None

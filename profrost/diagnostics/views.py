@@ -141,6 +141,7 @@ def campaign_detail(request, pk):
             "organizations": organizations,
             "positions": Position.objects.values_list("pk", "name"),
             "subjects": Subject.objects.values_list("pk", "name"),
+            "can_invite": _can_edit(request.user),
         },
     )
 
@@ -234,11 +235,14 @@ def _my_result(request, pk):
     )
 
 
+ONLINE_KINDS = ("regional", "course")  # taken in the browser; federal results are imported
+
+
 def my_tests(request):
-    from profrost.diagnostics.models import CampaignKind, Result
+    from profrost.diagnostics.models import Result
 
     results = (
-        Result.objects.filter(person_id=request.user.person_id, campaign__kind=CampaignKind.REGIONAL)
+        Result.objects.filter(person_id=request.user.person_id, campaign__kind__in=ONLINE_KINDS)
         .select_related("campaign")
         .order_by("-pk")
         if request.user.person_id
@@ -252,7 +256,7 @@ def take_test(request, pk):
     from profrost.diagnostics.models import ResultStatus
 
     result = _my_result(request, pk)
-    if result.campaign.kind != "regional":
+    if result.campaign.kind not in ONLINE_KINDS:
         return redirect("diagnostics:result", pk=result.pk)  # federal results are imported, not taken here
     if result.status in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
         result = testing.start(result)
@@ -321,6 +325,18 @@ def campaign_invite(request, pk):
     if not _can_edit(request.user):
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=pk)
+    if "snils" in request.POST:
+        invited, already, errors = testing.invite_list(
+            campaign, request.POST["snils"].splitlines()[:5000], request.user
+        )
+        if errors:
+            shown = "; ".join(errors[:20]) + (
+                f"; и ещё ошибок: {len(errors) - 20}" if len(errors) > 20 else ""
+            )
+            messages.error(request, f"Никто не приглашён, исправьте список: {shown}.")
+        else:
+            messages.success(request, f"Приглашено участников: {invited}; уже были приглашены: {already}.")
+        return redirect("diagnostics:campaign", pk=campaign.pk)
     n = testing.invite_participants(campaign)
     messages.success(request, f"Приглашено участников: {n}.")
     return redirect("diagnostics:campaign", pk=campaign.pk)
