@@ -130,6 +130,10 @@ def _database():
         if "(1 row)" not in exists:
             server.psql("CREATE DATABASE profrost;")
     config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    # PostgreSQL's JIT spends hundreds of milliseconds compiling the report queries (their cost estimates
+    # are high, their run time is tens of milliseconds); this is an interactive system, so it is off.
+    options = config.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     config.setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME", "test_profrost")
     return config
 

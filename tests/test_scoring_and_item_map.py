@@ -168,3 +168,45 @@ def test_item_map_through_the_import_pages(world, client, tmp_path, settings):
     client.post(job_url + "commit/")
     instrument = Instrument.objects.get(name="Через страницу")
     assert f"/diagnostics/instruments/{instrument.pk}/" in client.get(job_url).content.decode()
+
+
+def test_item_map_with_texts_options_and_rubric(db, tmp_path, capsys):
+    headers = [*ITEM_HEADERS, "Текст", "Варианты", "Критерии"]
+    rows = [
+        {
+            "Номер": "1",
+            "Компетенция": "МТ1",
+            "Макс. балл": "1",
+            "Тип": "один",
+            "Ключ": "2",
+            "Текст": "Что такое УУД?",
+            "Варианты": "предметные умения | универсальные учебные действия |  оценки",
+            "Критерии": "",
+        },
+        {
+            "Номер": "2",
+            "Компетенция": "КМ2",
+            "Макс. балл": "3",
+            "Тип": "развёрнутый",
+            "Ключ": "",
+            "Текст": "Опишите приём",
+            "Варианты": "",
+            "Критерии": "3 — приём описан полностью; 0 — нет ответа",
+        },
+    ]
+    call_command(
+        "import", "instrument", str(write_csv(tmp_path / "m.csv", rows, headers=headers)), "--name", "Р"
+    )
+    instrument = Instrument.objects.get(pk=int(capsys.readouterr().out.strip().splitlines()[-1]))
+    first, second = instrument.items.order_by("position")
+    assert first.options == ["предметные умения", "универсальные учебные действия", "оценки"]
+    assert (first.text, second.rubric) == ("Что такое УУД?", "3 — приём описан полностью; 0 — нет ответа")
+    # A key pointing past the options is an error of that row.
+    rows[0]["Ключ"] = "4"
+    result = run_import(
+        "instrument", write_csv(tmp_path / "bad.csv", rows, headers=headers), options={"name": "Р2"}
+    )
+    assert [(n, h, m) for n, h, m in result.errors] == [
+        (2, "Ключ", "ключ «4» должен указывать номера вариантов от 1 до 3")
+    ]
+    assert not Instrument.objects.filter(name="Р2").exists()

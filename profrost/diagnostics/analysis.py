@@ -18,9 +18,10 @@ happens only at the end, on the figures the database returned.
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.aggregates import Corr
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Avg, Count, F, Q
 
-from profrost.diagnostics.models import CompetenceResult, Item, ItemScore, ResultStatus
+from profrost.diagnostics.models import Competence, CompetenceResult, Item, ItemScore, ResultStatus
 from profrost.people.models import Employment
 
 TOO_EASY = Decimal("0.95")
@@ -71,32 +72,34 @@ def remark(difficulty, discrimination):
 
 def items(results):
     scored = ItemScore.objects.filter(result__in=results.values("pk"), score__isnull=False)
-    rows = (
-        scored.values("item_id", "item__number", "item__position")
-        .annotate(
+    stats = {
+        r["item_id"]: r
+        for r in scored.values("item_id").annotate(
             n=Count("pk"),
             full=Count("pk", filter=Q(score=F("item__max_score"))),
-            difficulty=Avg(F("score") / F("item__max_score")),
+            mean=Avg("score"),
             discrimination=Corr(F("score"), F("result__total_score") - F("score")),
         )
-        .order_by("item__position")
-    )
-    rows = list(rows)
+    }
     codes = {}
     for item_id, code in (
-        Item.competences.through.objects.filter(item_id__in=[r["item_id"] for r in rows])
+        Item.competences.through.objects.filter(item_id__in=list(stats))
         .order_by("competence__code")
         .values_list("item_id", "competence__code")
     ):
         codes.setdefault(item_id, []).append(code)
     out = []
-    for r in rows:
-        difficulty = rounded(r["difficulty"], 3)
+    for item in (
+        Item.objects.filter(pk__in=list(stats)).order_by("position").values("pk", "number", "max_score")
+    ):
+        r = stats[item["pk"]]
+        # The mean share of the maximum = the mean score ÷ the item's maximum (a constant per item).
+        difficulty = rounded(Decimal(r["mean"]) / item["max_score"], 3)
         discrimination = rounded(r["discrimination"], 3)
         out.append(
             {
-                "number": r["item__number"],
-                "competences": ";".join(codes.get(r["item_id"], [])),
+                "number": item["number"],
+                "competences": ";".join(codes.get(item["pk"], [])),
                 "n": r["n"],
                 "difficulty": difficulty,
                 "discrimination": discrimination,
@@ -108,22 +111,22 @@ def items(results):
 
 
 def competences(results):
-    rows = (
-        CompetenceResult.objects.filter(result__in=results.values("pk"))
-        .values("competence__code", "competence__name", "competence__group__order", "competence__order")
+    stats = {
+        r["competence_id"]: r
+        for r in CompetenceResult.objects.filter(result__in=results.values("pk"))
+        .values("competence_id")
         .annotate(mean=Avg("percent"), n=Count("pk"), deficit=Count("pk", filter=Q(is_deficit=True)))
-        .order_by("competence__group__order", "competence__order", "competence__code")
-    )
+    }
     return [
         {
-            "code": r["competence__code"],
-            "name": r["competence__name"],
-            "mean": rounded(r["mean"], 1),
-            "n": r["n"],
-            "deficit": r["deficit"],
-            "deficit_share": share(r["deficit"], r["n"]),
+            "code": c.code,
+            "name": c.name,
+            "mean": rounded(stats[c.pk]["mean"], 1),
+            "n": stats[c.pk]["n"],
+            "deficit": stats[c.pk]["deficit"],
+            "deficit_share": share(stats[c.pk]["deficit"], stats[c.pk]["n"]),
         }
-        for r in rows
+        for c in Competence.objects.filter(pk__in=list(stats)).order_by("group__order", "order", "code")
     ]
 
 
@@ -137,28 +140,36 @@ def levels(results, five_levels=False):
     ]
 
 
-def main_municipality(person_ref):
-    """The municipality of the person's main job (the first job when none is marked main)."""
-    return Subquery(
-        Employment.objects.filter(person_id=OuterRef(person_ref))
-        .order_by("-is_main", "pk")
-        .values("organization__municipality__name")[:1]
-    )
+HEAT_MAP_SQL = """
+WITH participant AS MATERIALIZED (
+    SELECT r.id,
+           (SELECT m.name FROM people_employment e
+              JOIN structure_organization o ON o.id = e.organization_id
+              JOIN structure_municipality m ON m.id = o.municipality_id
+             WHERE e.person_id = r.person_id
+             ORDER BY e.is_main DESC, e.id LIMIT 1) AS municipality
+      FROM diagnostics_result r
+     WHERE r.id IN ({results})
+)
+SELECT p.municipality, c.code, avg(cr.percent)
+  FROM diagnostics_competenceresult cr
+  JOIN participant p ON p.id = cr.result_id
+  JOIN diagnostics_competence c ON c.id = cr.competence_id
+ GROUP BY p.municipality, c.code
+"""
 
 
 def heat_map(results, codes):
-    """[(municipality, [mean % per code, None where nobody was measured])], municipalities by name."""
-    rows = (
-        CompetenceResult.objects.filter(result__in=results.values("pk"))
-        .annotate(municipality=main_municipality("result__person_id"))
-        .values("municipality", "competence__code")
-        .annotate(mean=Avg("percent"))
-    )
+    """[(municipality, [mean % per code, None where nobody was measured])], municipalities by name.
+
+    A participant counts in the municipality of their main job (the first job when none is marked main),
+    looked up once per participant — the same municipality the results export shows."""
+    sql, params = results.values("pk").query.sql_with_params()
     cells = {}
-    for r in rows:
-        cells.setdefault(r["municipality"] or "без муниципалитета", {})[r["competence__code"]] = rounded(
-            r["mean"], 1
-        )
+    with connection.cursor() as cur:
+        cur.execute(HEAT_MAP_SQL.format(results=sql), params)
+        for municipality, code, mean in cur.fetchall():
+            cells.setdefault(municipality or "без муниципалитета", {})[code] = rounded(mean, 1)
     return [(name, [cells[name].get(code) for code in codes]) for name in sorted(cells)]
 
 
@@ -177,11 +188,12 @@ def report(campaign, campaign_results, **groups):
     results = narrow(campaign_results, **groups)
     comps = competences(results)
     codes = [c["code"] for c in comps]
+    level_rows = levels(results, campaign.instrument.satisfactory_from is not None)
     return {
-        "participants": results.count(),
+        "participants": sum(lv["n"] for lv in level_rows),
         "items": items(results),
         "competences": comps,
-        "levels": levels(results, campaign.instrument.satisfactory_from is not None),
+        "levels": level_rows,
         "codes": codes,
         "heat_map": heat_map(results, codes),
     }

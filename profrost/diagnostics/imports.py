@@ -62,8 +62,10 @@ class ItemMapImporter(Importer):
         Column("Тип", required=True),
         Column("Ключ"),
         Column("Текст"),
+        Column("Варианты", aliases=("Варианты ответа",)),
+        Column("Критерии", aliases=("Критерии оценивания",)),
     ]
-    example = ["1", "МТ1; МТ4", "2", "Один вариант ответа", "3", ""]
+    example = ["1", "МТ1; МТ4", "2", "Один вариант ответа", "3", "", "", ""]
 
     def __init__(self, user=None, name=""):
         super().__init__(user)
@@ -111,9 +113,16 @@ class ItemMapImporter(Importer):
             parsed = c.field("Ключ", parse_key, item_type, row.get("Ключ"))
             if parsed:
                 key, tolerance = parsed
+        options = [o.strip() for o in text(row.get("Варианты")).split("|") if o.strip()]
+        if item_type in (ItemType.SINGLE, ItemType.MULTIPLE) and options and key:
+            numbers = [k.strip() for k in key.split(";") if k.strip()]
+            if any(not k.isdigit() or not 1 <= int(k) <= len(options) for k in numbers):
+                c.error("Ключ", f"ключ «{key}» должен указывать номера вариантов от 1 до {len(options)}")
         c.done()
         return {
             "number": item_number,
+            "options": options,
+            "rubric": text(row.get("Критерии")),
             "position": number,
             "type": item_type,
             "key": key,
@@ -136,6 +145,8 @@ class ItemMapImporter(Importer):
                 Decimal(r["tolerance"]).normalize(),
                 Decimal(r["max_score"]).normalize(),
                 r["text"],
+                tuple(r["options"]),
+                r["rubric"],
                 r["competences"],
             )
             for r in records
@@ -154,6 +165,8 @@ class ItemMapImporter(Importer):
                     "tolerance": i.tolerance,
                     "max_score": i.max_score,
                     "text": i.text,
+                    "options": i.options,
+                    "rubric": i.rubric,
                     "competences": tuple(sorted(c.pk for c in i.competences.all())),
                 }
                 for i in self.existing.items.prefetch_related("competences")
@@ -334,7 +347,9 @@ class ResultImporter(Importer):
         return out
 
     def write(self, classified, progress):
-        from profrost.core.imports import copy_rows
+        from django.db import connection
+
+        from profrost.core.imports import ANALYZE_AFTER_ROWS, copy_rows
         from profrost.diagnostics.actions import recompute_results
         from profrost.diagnostics.models import ItemScore, Result, ResultStatus
 
@@ -367,4 +382,8 @@ class ResultImporter(Importer):
             ),
         )
         recompute_results(ids)
+        if len(ids) * 8 >= ANALYZE_AFTER_ROWS:  # fresh statistics for the reports (see copy_rows)
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE diagnostics_result")
+                cur.execute("ANALYZE diagnostics_competenceresult")
         progress(len(classified))
