@@ -67,6 +67,7 @@ OBJECT_URLS = {
     "diagnostics:campaign_report": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:result": ("result", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:instrument": ("instrument", lambda o: {"pk": o.pk}, None, "get"),
+    "diagnostics:item_edit": ("item", lambda o: {"pk": o.pk}, REGION, "get"),
     "diagnostics:campaign_invite": ("campaign", lambda o: {"pk": o.pk}, REGION, "post"),
     "diagnostics:expert_score": ("review", lambda o: {"pk": o.pk}, REGION | {"expert"}, "get"),
     "diagnostics:take": ("own", lambda o: {"pk": o.pk}, None, "get"),
@@ -142,10 +143,12 @@ def _pending_answer(world):
     from profrost.diagnostics.models import Item, ItemScore
 
     result = _result_of(world, 0)
-    item = Item.objects.create(instrument=result.campaign.instrument, number="99", type="open", max_score=1)
+    item = Item.objects.get_or_create(
+        instrument=result.campaign.instrument, number="99", defaults={"type": "open", "max_score": 1}
+    )[0]
     result.status = "submitted"
     result.save()
-    return ItemScore.objects.create(result=result, item=item, answer="ответ")
+    return ItemScore.objects.get_or_create(result=result, item=item, defaults={"answer": "ответ"})[0]
 
 
 def _main_job(person):
@@ -176,6 +179,7 @@ def _url(world, name):
         "result": _result_of(world, 0) if kind == "result" else None,
         "own": _result_of(world, 0) if kind == "own" else None,
         "review": _pending_answer(world) if kind == "review" else None,
+        "item": _pending_answer(world).item if kind == "item" else None,
         "instrument": _result_of(world, 0).campaign.instrument if kind == "instrument" else None,
         "role": world["users"]["teacher_in"].roles.first(),
     }

@@ -210,3 +210,56 @@ def test_item_map_with_texts_options_and_rubric(db, tmp_path, capsys):
         (2, "Ключ", "ключ «4» должен указывать номера вариантов от 1 до 3")
     ]
     assert not Instrument.objects.filter(name="Р2").exists()
+
+
+def test_item_edited_on_its_page(world, client):
+    from profrost.diagnostics.models import Campaign, Competence, Item
+
+    instrument = Instrument.objects.create(name="Онлайн-тест")
+    item = Item.objects.create(
+        instrument=instrument, number="1", position=1, type="single", key="1", max_score=1
+    )
+    item.competences.add(Competence.objects.get(code="МТ1"))
+    client.force_login(world["users"]["center_staff"])
+    url = f"/diagnostics/items/{item.pk}/"
+    good = {
+        "text": "Что такое УУД?",
+        "type": "single",
+        "options_text": "предметные умения\nуниверсальные учебные действия\n\nоценки\n",
+        "key": "2",
+        "tolerance": "0",
+        "max_score": "2",
+        "rubric": "",
+        "competences": [Competence.objects.get(code="МТ2").pk],
+    }
+    # Bad input: a key past the options, a zero maximum, no competence — each said, nothing saved.
+    page = client.post(url, {**good, "key": "5", "max_score": "0", "competences": []}).content.decode()
+    assert "Ключ должен указывать номера вариантов от 1 до 3" in page
+    assert "Максимальный балл должен быть положительным" in page
+    assert "Укажите хотя бы одну компетенцию" in page
+    item.refresh_from_db()
+    assert (item.key, item.options) == ("1", [])
+    # Not yet used: changed in place.
+    response = client.post(url, good)
+    assert response["Location"] == f"/diagnostics/instruments/{instrument.pk}/"
+    item.refresh_from_db()
+    assert (item.text, item.options, item.key, item.max_score) == (
+        "Что такое УУД?",
+        ["предметные умения", "универсальные учебные действия", "оценки"],
+        "2",
+        D(2),
+    )
+    assert list(item.competences.values_list("code", flat=True)) == ["МТ2"]
+    # Used by a campaign: the change makes version 2; version 1 keeps its item.
+    Campaign.objects.create(instrument=instrument, name="Весна", kind="regional")
+    response = client.post(url, {**good, "key": "3"})
+    second = Instrument.objects.get(previous=instrument)
+    assert response["Location"] == f"/diagnostics/instruments/{second.pk}/"
+    assert second.items.get(number="1").key == "3"
+    item.refresh_from_db()
+    assert item.key == "2"
+    # The old version's item page now leads to the newest version instead of forking the history.
+    assert client.get(url)["Location"] == f"/diagnostics/instruments/{second.pk}/"
+    # A teacher may not edit items.
+    client.force_login(world["users"]["teacher_in"])
+    assert client.get(f"/diagnostics/items/{second.items.get().pk}/").status_code == 403

@@ -83,28 +83,54 @@ SETTINGS_FIELDS = ("high_from", "elevated_from", "basic_from", "satisfactory_fro
 def edit_instrument(instrument, data):
     """Change an instrument's settings. One already used by a campaign is not changed: a new version is
     made (items and their competences copied) and old results keep the version they were scored with."""
+    if instrument.campaigns.exists():
+        instrument, _ = new_version(instrument)
+    for field in SETTINGS_FIELDS:
+        setattr(instrument, field, data[field])
+    instrument.save()
+    instrument.positions.set(data["positions"])
+    instrument.subjects.set(data["subjects"])
+    return instrument
+
+
+ITEM_FIELDS = ("text", "type", "options", "key", "tolerance", "max_score", "rubric")
+
+
+@transaction.atomic
+def edit_item(item, data):
+    """Change one item. In an instrument already used by a campaign the change goes into a new version of
+    the instrument (the old results keep theirs); returns the item as saved."""
+    if item.instrument.campaigns.exists():
+        _, copies = new_version(item.instrument)
+        item = copies[item.pk]
+    for field in ITEM_FIELDS:
+        setattr(item, field, data[field])
+    item.save()
+    item.competences.set(data["competences"])
+    return item
+
+
+def new_version(instrument):
+    """A copy of the instrument (settings, targets, items with their competences) as its next version;
+    returns (the new instrument, {old item id: new item})."""
     from profrost.diagnostics.models import Instrument
 
-    if not instrument.campaigns.exists():
-        for field in SETTINGS_FIELDS:
-            setattr(instrument, field, data[field])
-        instrument.save()
-        instrument.positions.set(data["positions"])
-        instrument.subjects.set(data["subjects"])
-        return instrument
     new = Instrument.objects.create(
         name=instrument.name,
         version=instrument.version + 1,
         previous=instrument,
-        **{f: data[f] for f in SETTINGS_FIELDS},
+        **{f: getattr(instrument, f) for f in SETTINGS_FIELDS},
     )
-    new.positions.set(data["positions"])
-    new.subjects.set(data["subjects"])
+    new.positions.set(instrument.positions.all())
+    new.subjects.set(instrument.subjects.all())
+    copies = {}
     for item in instrument.items.prefetch_related("competences").order_by("position"):
         competences = list(item.competences.all())
+        old_pk = item.pk
         item.pk = None
         item.instrument = new
         item._prefetched_objects_cache = {}  # else set() compares with the old item's competences
         item.save()
         item.competences.set(competences)
-    return new
+        copies[old_pk] = item
+    return new, copies

@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from profrost.core.forms import BootstrapMixin
 from profrost.diagnostics.models import Competence
@@ -93,4 +94,63 @@ class InstrumentSettingsForm(BootstrapMixin, forms.ModelForm):
         threshold = data.get("deficit_threshold")
         if threshold is not None and not (0 < threshold <= 100):
             self.add_error("deficit_threshold", "Порог дефицита — от 0 до 100 %")
+        return data
+
+
+class ItemForm(BootstrapMixin, forms.ModelForm):
+    """One item of an instrument: text, type, options (one per line), key, tolerance, maximum, rubric,
+    competences. The key of a choice item gives option numbers («2», or «1;3» for several)."""
+
+    options_text = forms.CharField(
+        label="Варианты ответа (по одному в строке)", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    class Meta:
+        from profrost.diagnostics.models import Item
+
+        model = Item
+        fields = ["text", "type", "options_text", "key", "tolerance", "max_score", "rubric", "competences"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "rubric": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competences"].queryset = Competence.objects.filter(
+            is_active=True
+        ) | Competence.objects.filter(
+            pk__in=self.instance.competences.values("pk") if self.instance.pk else []
+        )
+        self.fields["options_text"].initial = "\n".join(self.instance.options or [])
+        self.fields["key"].required = False
+
+    def clean(self):
+        from profrost.diagnostics.imports import parse_key
+        from profrost.diagnostics.models import ItemType
+
+        data = super().clean()
+        data["options"] = [o.strip() for o in data.get("options_text", "").splitlines() if o.strip()]
+        max_score = data.get("max_score")
+        if max_score is not None and max_score <= 0:
+            self.add_error("max_score", "Максимальный балл должен быть положительным")
+        item_type, key = data.get("type"), (data.get("key") or "").strip()
+        if item_type:
+            try:
+                key, tolerance = parse_key(item_type, key)
+            except ValidationError as error:
+                self.add_error("key", error.messages[0])
+            else:
+                data["key"] = key
+                if item_type == ItemType.NUMERIC and data.get("tolerance") is None:
+                    data["tolerance"] = tolerance
+        if item_type in (ItemType.SINGLE, ItemType.MULTIPLE) and data["options"] and key:
+            numbers = [k.strip() for k in key.split(";") if k.strip()]
+            if any(not k.isdigit() or not 1 <= int(k) <= len(data["options"]) for k in numbers):
+                self.add_error(
+                    "key", f"Ключ должен указывать номера вариантов от 1 до {len(data['options'])}"
+                )
+            elif item_type == ItemType.SINGLE and len(numbers) != 1:
+                self.add_error("key", "У задания с одним вариантом ответа ключ — один номер")
+        if data.get("tolerance") is not None and data["tolerance"] < 0:
+            self.add_error("tolerance", "Допуск не может быть отрицательным")
+        if not data.get("competences"):
+            self.add_error("competences", "Укажите хотя бы одну компетенцию")
         return data

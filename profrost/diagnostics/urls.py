@@ -13,6 +13,7 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_create, name="campaign_create"),
     path("instruments/", views.instrument_list, name="instruments"),
     path("instruments/<int:pk>/", views.instrument_detail, name="instrument"),
+    path("items/<int:pk>/", views.item_edit, name="item_edit"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/export.xlsx", views.campaign_export, name="campaign_export"),
     path("campaigns/<int:pk>/report.xlsx", views.campaign_report, name="campaign_report"),

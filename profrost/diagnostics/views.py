@@ -413,8 +413,11 @@ def instrument_detail(request, pk):
 
     _require_campaign_viewer(request.user)
     instrument = get_object_or_404(Instrument, pk=pk)
+    newer = Instrument.objects.filter(previous=instrument).first()
     form = (
-        InstrumentSettingsForm(request.POST or None, instance=instrument) if _can_edit(request.user) else None
+        InstrumentSettingsForm(request.POST or None, instance=instrument)
+        if _can_edit(request.user) and newer is None
+        else None
     )
     if request.method == "POST":
         if form is None:
@@ -433,8 +436,35 @@ def instrument_detail(request, pk):
     return render(
         request,
         "diagnostics/instrument_detail.html",
-        {"instrument": instrument, "items": items, "form": form},
+        {"instrument": instrument, "items": items, "form": form, "newer": newer},
     )
+
+
+def item_edit(request, pk):
+    from profrost.diagnostics.forms import ItemForm
+    from profrost.diagnostics.models import Instrument, Item
+
+    if not _can_edit(request.user):
+        raise PermissionDenied
+    item = get_object_or_404(Item.objects.select_related("instrument"), pk=pk)
+    newer = Instrument.objects.filter(previous=item.instrument_id).first()
+    if newer is not None:
+        messages.error(request, f"Это не последняя версия инструмента; изменяйте версию {newer.version}.")
+        return redirect("diagnostics:instrument", pk=newer.pk)
+    form = ItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        used = item.instrument.campaigns.exists()
+        saved = actions.edit_item(Item.objects.select_related("instrument").get(pk=pk), form.cleaned_data)
+        if used:
+            messages.success(
+                request,
+                f"Инструмент уже использовался: изменение внесено в новую версию {saved.instrument.version}; "
+                f"прежние результаты остаются на версии {item.instrument.version}.",
+            )
+        else:
+            messages.success(request, f"Задание № {saved.number} сохранено.")
+        return redirect("diagnostics:instrument", pk=saved.instrument_id)
+    return render(request, "diagnostics/item_form.html", {"item": item, "form": form})
 
 
 def campaign_create(request):
