@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 """Playwright driving Debian's Chromium: a municipal coordinator loads staff with an error in it."""
 
 import os
@@ -55,12 +57,12 @@ def test_coordinator_imports_valid_rows_and_finds_the_new_teacher(
     assert page.inner_text("#person-snils") == formatted
 
 
-def test_teacher_answers_are_saved_as_given_and_survive_a_reload(world, live_server, page):
+def test_teacher_closes_the_test_halfway_comes_back_and_sees_deficits(world, live_server, page):
     from profrost.diagnostics import testing
     from profrost.diagnostics.models import Campaign, Competence, CompetenceGroup, Instrument, Item, Result
 
     instrument = Instrument.objects.create(name="Региональный тест")
-    item = Item.objects.create(
+    first = Item.objects.create(
         instrument=instrument,
         number="1",
         position=1,
@@ -68,13 +70,22 @@ def test_teacher_answers_are_saved_as_given_and_survive_a_reload(world, live_ser
         key="2",
         max_score=1,
         options=["первый", "второй"],
+        text="Какой вариант верный?",
     )
-    # A transactional test starts from a flushed database: make the competence it needs.
+    second = Item.objects.create(
+        instrument=instrument, number="2", position=2, type="short", key="Ёлка", max_score=2, text="Слово?"
+    )
+    # A transactional test starts from a flushed database: make the competences it needs.
     group = CompetenceGroup.objects.get_or_create(code="МТ", defaults={"name": "Методические"})[0]
-    item.competences.add(
+    first.competences.add(
         Competence.objects.get_or_create(code="МТ1", defaults={"name": "Урок", "group": group})[0]
     )
-    campaign = Campaign.objects.create(instrument=instrument, name="Региональная ДПК", kind="regional")
+    second.competences.add(
+        Competence.objects.get_or_create(code="МТ2", defaults={"name": "Оценивание", "group": group})[0]
+    )
+    campaign = Campaign.objects.create(
+        instrument=instrument, name="Региональная ДПК", kind="regional", one_per_screen=True
+    )
     campaign.organizations.add(world["schools"][0])
     testing.invite_participants(campaign)
 
@@ -86,9 +97,21 @@ def test_teacher_answers_are_saved_as_given_and_survive_a_reload(world, live_ser
     page.click("text=Начать")
     page.check("text=второй")
     page.wait_for_selector(".save-state >> text=сохранено")
-    page.reload()
+    # The tab is closed halfway; the teacher comes back in a new one.
+    context = page.context
+    page.close()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/diagnostics/my/")
+    page.click("text=Продолжить")
     assert page.is_checked("text=второй")
+    page.click("text=Далее")
+    page.fill("input[name=answer]", "сосна")
+    page.press("input[name=answer]", "Tab")
+    page.wait_for_selector(".save-state >> text=сохранено")
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("text=Завершить тест")
-    assert page.inner_text("#level") == "высокий"
-    assert Result.objects.get(person=world["inside"]["teacher"]).total_percent == 100
+    # 1 of 3 points: 33.33 % → низкий; МТ1 100 %, МТ2 0 % — a severe deficit.
+    assert page.inner_text("#level") == "низкий"
+    assert "выраженный" in page.inner_text("main")
+    result = Result.objects.get(person=world["inside"]["teacher"])
+    assert (result.total_percent, result.status) == (Decimal("33.33"), "scored")
