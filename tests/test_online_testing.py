@@ -220,3 +220,59 @@ def test_invite_by_list_of_snils(world, regional, client):
     # The invited teacher sees the test among their tests.
     client.force_login(world["users"]["teacher_in"])
     assert "Региональная ДПК" in client.get("/diagnostics/my/").content.decode()
+
+
+def test_campaign_dates_second_submission_and_foreign_attempts(world, regional, client):
+    campaign, items = regional
+    testing.invite_participants(campaign)
+    client.force_login(world["users"]["teacher_in"])
+    result = Result.objects.get(person=world["inside"]["teacher"])
+    today = timezone.localdate()
+    # Not open yet: the clock does not start.
+    Campaign.objects.filter(pk=campaign.pk).update(start=today + datetime.timedelta(days=3))
+    page = client.get(f"/diagnostics/my/{result.pk}/", follow=True).content.decode()
+    assert f"Диагностика начнётся {(today + datetime.timedelta(days=3)):%d.%m.%Y}" in page
+    result.refresh_from_db()
+    assert (result.status, result.started_at) == ("invited", None)
+    # Open: an answer is saved; answers to another person's attempt or of another test are refused.
+    Campaign.objects.filter(pk=campaign.pk).update(start=today, end=today)
+    assert client.get(f"/diagnostics/my/{result.pk}/").status_code == 200
+    url = f"/diagnostics/my/{result.pk}/answer/"
+    assert client.post(url, {"item": items[0].pk, "answer": "2"}).status_code == 200
+    other = Result.objects.get(person=world["teachers"][1])
+    assert (
+        client.post(f"/diagnostics/my/{other.pk}/answer/", {"item": items[0].pk, "answer": "1"}).status_code
+        == 404
+    )
+    assert not other.item_scores.exists()
+    alien = Item.objects.create(
+        instrument=Instrument.objects.create(name="Чужой"), number="1", type="short", max_score=1
+    )
+    response = client.post(url, {"item": alien.pk, "answer": "x"})
+    assert response.status_code == 409 and "не относится к этому тесту" in response.content.decode()
+    # The campaign closed yesterday: the next answer is refused, the saved one is submitted and scored.
+    Campaign.objects.filter(pk=campaign.pk).update(end=today - datetime.timedelta(days=1))
+    response = client.post(url, {"item": items[1].pk, "answer": "ёлка"})
+    assert (
+        response.status_code == 409
+        and "приём ответов закрыт, сохранённые ответы отправлены" in response.content.decode()
+    )
+    result.refresh_from_db()
+    # The open item was left empty (0, nothing to review): scored at once, 1 of 6 points.
+    assert (result.status, result.total_score) == ("scored", Decimal("1.00"))
+    assert result.item_scores.get(item=items[0]).score == Decimal("1.00")
+    # A second submission changes nothing and says so.
+    before = (result.total_score, result.submitted_at)
+    page = client.post(f"/diagnostics/my/{result.pk}/submit/", follow=True).content.decode()
+    assert "повторная отправка не принимается" in page
+    result.refresh_from_db()
+    assert (result.total_score, result.submitted_at) == before
+    # Someone invited who never started finds the campaign closed, and nothing is started.
+    late = Result.objects.get(campaign=campaign, person=world["teachers"][2])
+    from profrost.accounts.models import User
+
+    User.objects.filter(pk=world["users"]["teacher_in"].pk).update(person=world["teachers"][2])
+    page = client.get(f"/diagnostics/my/{late.pk}/", follow=True).content.decode()
+    assert "приём ответов закрыт." in page
+    late.refresh_from_db()
+    assert (late.status, late.started_at) == ("invited", None)

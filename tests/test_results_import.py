@@ -409,3 +409,67 @@ def test_diagnostic_history_shows_closed_and_appeared_deficits(world, campaign, 
     client.force_login(world["users"]["teacher_in"])
     page = client.get(f"/people/{a.pk}/").content.decode()
     assert '<td class="text-success">МТ1, МТ4</td><td class="text-danger">ПП1</td>' in page
+
+
+def test_more_bad_results_and_identification_by_name(world, campaign, tmp_path):
+    a, b = world["teachers"][0], world["teachers"][1]
+    headers = ["СНИЛС", "Дата", "1", "2", "3", "4"]
+    rows = [
+        {"СНИЛС": a.snils, "Дата": "15.10.2026", "1": "1", "2": "0", "3": "1", "4": "1"},
+        {"СНИЛС": a.snils_display, "Дата": "15.10.2026", "1": "1", "2": "0", "3": "1", "4": "1"},
+        {"СНИЛС": b.snils, "Дата": "15.10.2026", "1": "-1", "2": "0", "3": "1", "4": "1"},
+    ]
+    result = run_import(
+        "results", write_csv(tmp_path / "b.csv", rows, headers=headers), options={"campaign": campaign}
+    )
+    assert result.errors == [
+        (3, "СНИЛС", "повторяет строку 2"),  # the same person, however the SNILS is written
+        (4, "1", "балл -1 вне диапазона 0–2"),
+    ]
+    assert not Result.objects.exists()
+    # An item column the instrument does not have.
+    extra = run_import(
+        "results",
+        write_csv(tmp_path / "x.csv", [{**rows[0], "5": "1"}], headers=[*headers, "5"]),
+        options={"campaign": campaign},
+    )
+    assert extra.file_error == (
+        "в файле есть столбцы заданий, которых нет в инструменте «ДПК (версия 1)»: «5». "
+        "Проверьте, что выбрана верная диагностика"
+    )
+    assert not Result.objects.exists()
+    # By name and birth date instead of SNILS; an unknown name is a row error.
+    by_name = ["Фамилия", "Имя", "Отчество", "Дата рождения", "Дата", "1", "2", "3", "4"]
+    named = [
+        {
+            "Фамилия": b.last_name,
+            "Имя": b.first_name,
+            "Отчество": b.middle_name,
+            "Дата рождения": b.birth_date.strftime("%d.%m.%Y"),
+            "Дата": "15.10.2026",
+            "1": "2",
+            "2": "3",
+            "3": "5",
+            "4": "1",
+        },
+        {
+            "Фамилия": "Несуществующая",
+            "Имя": "Анна",
+            "Отчество": "",
+            "Дата рождения": "01.01.1980",
+            "Дата": "15.10.2026",
+            "1": "2",
+            "2": "3",
+            "3": "5",
+            "4": "1",
+        },
+    ]
+    result = run_import(
+        "results", write_csv(tmp_path / "n.csv", named, headers=by_name), options={"campaign": campaign}
+    )
+    assert [n for n, _, _ in result.errors] == [3]
+    assert not Result.objects.exists()
+    result = run_import(
+        "results", write_csv(tmp_path / "n1.csv", named[:1], headers=by_name), options={"campaign": campaign}
+    )
+    assert Result.objects.get(person=b).total_percent == D(100)

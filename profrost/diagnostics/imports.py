@@ -4,6 +4,7 @@
 Importing the same map under the same name changes nothing; a changed map becomes a new version.
 """
 
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,9 @@ TYPES = choice_lookup(
         "развернутый ответ": ItemType.OPEN,
     },
 )
+
+
+ITEM_NUMBER = re.compile(r"^\d+([.,]\d+)*[а-яёa-z]?$", re.IGNORECASE)
 
 
 def parse_key(item_type, raw):
@@ -249,6 +253,19 @@ class ResultImporter(Importer):
             from profrost.core.imports import FileRejected
 
             raise FileRejected("в файле нет столбцов заданий: " + ", ".join(f"«{m}»" for m in missing))
+        # A column headed like an item number that the instrument does not have means the wrong campaign or
+        # instrument version: refuse rather than drop those scores. Other extra columns are ignored.
+        known = {norm_key(item.number) for item in self.items}
+        unknown = [h for h in headers if ITEM_NUMBER.match(text(h)) and norm_key(h) not in known]
+        if unknown:
+            from profrost.core.imports import FileRejected
+
+            raise FileRejected(
+                "в файле есть столбцы заданий, которых нет в инструменте «"
+                f"{self.campaign.instrument}»: "
+                + ", ".join(f"«{text(h)}»" for h in unknown)
+                + ". Проверьте, что выбрана верная диагностика"
+            )
         return index
 
     def prepare(self, rows):

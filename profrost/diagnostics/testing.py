@@ -96,11 +96,21 @@ def deadline(result):
     return result.started_at + datetime.timedelta(minutes=result.campaign.time_limit)
 
 
-def _check_open(result):
+def check_open(result):
     """Raise TestClosed when the attempt can take no more answers; an attempt out of time is submitted
     (in its own transaction, so the submission stands although the answer is refused)."""
     if result.status not in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
         raise TestClosed("Тест уже завершён.")
+    campaign, today = result.campaign, timezone.localdate()
+    if campaign.start and today < campaign.start:
+        raise TestClosed(f"Диагностика начнётся {campaign.start:%d.%m.%Y}.")
+    if campaign.end and today > campaign.end:
+        if result.status == ResultStatus.IN_PROGRESS:
+            submit(result)
+            raise TestClosed(
+                f"Диагностика завершилась {campaign.end:%d.%m.%Y}; приём ответов закрыт, сохранённые ответы отправлены."
+            )
+        raise TestClosed(f"Диагностика завершилась {campaign.end:%d.%m.%Y}; приём ответов закрыт.")
     limit = deadline(result)
     if limit and timezone.now() > limit:
         submit(result)
@@ -119,7 +129,7 @@ def start(result):
 
 def save_answer(result, item, answer):
     """Store one answer as it is given (scored only at submission)."""
-    _check_open(Result.objects.select_related("campaign").get(pk=result.pk))
+    check_open(Result.objects.select_related("campaign").get(pk=result.pk))
     with transaction.atomic():
         result = Result.objects.select_for_update().select_related("campaign").get(pk=result.pk)
         if result.status not in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):

@@ -258,14 +258,17 @@ def take_test(request, pk):
     result = _my_result(request, pk)
     if result.campaign.kind not in ONLINE_KINDS:
         return redirect("diagnostics:result", pk=result.pk)  # federal results are imported, not taken here
-    if result.status in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
+    if result.status not in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
+        return redirect("diagnostics:result", pk=result.pk)
+    try:
+        testing.check_open(result)  # the campaign's dates, before the clock starts
         result = testing.start(result)
-        try:
-            testing._check_open(result)
-        except testing.TestClosed as exc:
-            messages.info(request, str(exc))
-            return redirect("diagnostics:result", pk=result.pk)
-    else:
+        testing.check_open(result)  # the time limit
+    except testing.TestClosed as exc:
+        messages.info(request, str(exc))
+        result.refresh_from_db()
+        if result.status == ResultStatus.INVITED:
+            return redirect("diagnostics:my_tests")
         return redirect("diagnostics:result", pk=result.pk)
     saved = {s.item_id: s.answer for s in result.item_scores.all()}
     items = [
@@ -309,7 +312,16 @@ def save_answer(request, pk):
 def submit_test(request, pk):
     from profrost.diagnostics import testing
 
-    result = testing.submit(_my_result(request, pk))
+    result = _my_result(request, pk)
+    if result.status not in ("invited", "in_progress"):
+        messages.info(request, "Тест уже отправлен; повторная отправка не принимается, результат не изменён.")
+        return redirect("diagnostics:result", pk=result.pk)
+    try:
+        testing.check_open(result)
+    except testing.TestClosed as exc:
+        messages.info(request, str(exc))
+        return redirect("diagnostics:result", pk=result.pk)
+    result = testing.submit(result)
     messages.success(
         request,
         "Тест завершён." + (" Развёрнутые ответы проверит эксперт." if result.status == "submitted" else ""),
