@@ -1,8 +1,7 @@
-from decimal import Decimal
-
 """Playwright driving Debian's Chromium: a municipal coordinator loads staff with an error in it."""
 
 import os
+from decimal import Decimal
 
 import pytest
 
