@@ -51,3 +51,47 @@ def test_embedded_database_migrates_and_answers(embedded_env):
     host, managers = probe.stdout.strip().splitlines()[-1].rsplit(" ", 1)
     assert "profrost-emb-" in host  # a socket in our data directory, not the 5432 server
     assert managers == "3"
+
+    # The yearly diagnostic cycle from the command line, on the embedded server.
+    work = Path(embedded_env["PROFROST_DATA_DIR"])
+    assert profrost(embedded_env, "seed", "--people", "100", "--seed", "3").returncode == 0
+    snils = (
+        profrost(
+            embedded_env,
+            "shell",
+            "-c",
+            "from profrost.people.models import Person; print(*Person.objects.order_by('pk').values_list('snils', flat=True)[:2])",
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+        .split()
+    )
+    (work / "map.csv").write_text(
+        "Номер;Компетенция;Макс. балл;Тип;Ключ\n1;МТ1;2;один;1\n2;МТ4;1;один;2\n", encoding="utf-8"
+    )
+    instrument = profrost(embedded_env, "import", "instrument", str(work / "map.csv"), "--name", "ДПК")
+    assert instrument.returncode == 0, instrument.stderr
+    campaign = profrost(
+        embedded_env,
+        "diagnostics",
+        "create-campaign",
+        "--instrument",
+        instrument.stdout.strip().splitlines()[-1],
+        "--name",
+        "ДПК-2026",
+        "--kind",
+        "federal",
+    )
+    campaign_id = campaign.stdout.strip().splitlines()[-1]
+    (work / "res.csv").write_text(
+        f"СНИЛС;Дата;1;2\n{snils[0]};15.10.2026;2;0\n{snils[1]};15.10.2026;1;1\n", encoding="utf-8"
+    )
+    loaded = profrost(embedded_env, "import", "results", str(work / "res.csv"), "--campaign", campaign_id)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    report = profrost(embedded_env, "diagnostics", "report", campaign_id, "--out", str(work / "report.xlsx"))
+    assert report.returncode == 0, report.stderr
+    from openpyxl import load_workbook
+
+    levels = list(load_workbook(work / "report.xlsx")["Уровни"].iter_rows(values_only=True))
+    # 2 of 3 points = 66.67 % → базовый; 2 of 3 again for the second: both базовый.
+    assert ("базовый", 2, 100.0) in levels
