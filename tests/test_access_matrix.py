@@ -64,6 +64,7 @@ OBJECT_URLS = {
     "core:import_skipped": ("job", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:campaign": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:campaign_export": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
+    "diagnostics:campaign_edit": ("campaign", lambda o: {"pk": o.pk}, REGION, "get"),
     "diagnostics:campaign_report": ("campaign", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:result": ("result", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:instrument": ("instrument", lambda o: {"pk": o.pk}, None, "get"),

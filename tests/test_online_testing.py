@@ -7,6 +7,7 @@ from django.utils import timezone
 from profrost.diagnostics import testing
 from profrost.diagnostics.models import Campaign, Instrument, Item, Result
 from profrost.diagnostics.models import Competence as C
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -118,6 +119,7 @@ def test_multiple_choice_boxes_come_back_ticked(world, regional, client):
 
 def test_expert_scores_open_answer_and_completes_the_result(world, regional, client):
     campaign, items = regional
+    campaign.experts.add(world["users"]["expert"])
     testing.invite_participants(campaign)
     result = testing.start(Result.objects.get(person=world["inside"]["teacher"]))
     testing.save_answer(result, items[0], "2")
@@ -276,3 +278,45 @@ def test_campaign_dates_second_submission_and_foreign_attempts(world, regional, 
     assert "приём ответов закрыт." in page
     late.refresh_from_db()
     assert (late.status, late.started_at) == ("invited", None)
+
+
+def test_open_answers_go_to_the_campaigns_experts_only(world, regional, client):
+    from profrost.accounts.models import Role
+
+    campaign, items = regional
+    first = world["users"]["expert"]
+    second = make_user("expert2", "expert")
+    outsider = make_user("expert3", "expert")
+    client.force_login(world["users"]["center_staff"])
+    # The experts are set on the campaign's settings page.
+    response = client.post(
+        f"/diagnostics/campaigns/{campaign.pk}/edit/",
+        {
+            "instrument": campaign.instrument_id,
+            "name": campaign.name,
+            "kind": "regional",
+            "time_limit": "30",
+            "municipalities": [world["municipalities"][0].pk],
+            "experts": [first.pk, second.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert set(campaign.experts.all()) == {first, second}
+    testing.invite_participants(campaign)
+    teachers = [world["teachers"][i] for i in (0, 1, 2)]
+    for t in teachers:
+        result = testing.start(Result.objects.get(person=t))
+        testing.save_answer(result, items[2], f"Развёрнутый ответ педагога № {t.pk}")
+        testing.submit(result)
+    # Three open answers, two experts: 2 + 1, the least loaded first.
+    counts = sorted(testing.expert_queue(u).count() for u in (first, second))
+    assert counts == [1, 2]
+    assert testing.expert_queue(outsider).count() == 0
+    assert testing.expert_queue(world["users"]["center_staff"]).count() == 3
+    # An expert cannot open an answer assigned to someone else.
+    theirs = testing.expert_queue(second).first()
+    client.force_login(first)
+    assert client.get(f"/diagnostics/review/{theirs.pk}/").status_code == 404
+    page = client.get("/diagnostics/review/").content.decode()
+    assert "№ 3" in page and all(t.last_name not in page for t in teachers)  # blind: no names
+    assert Role.objects.filter(user=outsider, role="expert").exists()

@@ -38,9 +38,11 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
             "start",
             "end",
             "time_limit",
+            "one_per_screen",
             "municipalities",
             "positions",
             "subjects",
+            "experts",
         ]
         widgets = {
             "start": forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"}),
@@ -51,13 +53,17 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
             "positions": "Пусто — все должности",
             "subjects": "Пусто — все предметы",
             "time_limit": "Только для онлайн-тестирования; пусто — без ограничения",
+            "experts": "Развёрнутые ответы распределяются между ними поровну; пусто — проверяет центр",
         }
 
     def __init__(self, *args, **kwargs):
         from profrost.diagnostics.models import Instrument
 
         super().__init__(*args, **kwargs)
+        from profrost.accounts.models import User
+
         self.fields["instrument"].queryset = Instrument.objects.current()
+        self.fields["experts"].queryset = User.objects.filter(is_active=True, roles__role="expert").distinct()
 
     def clean(self):
         data = super().clean()

@@ -149,6 +149,12 @@ class Campaign(models.Model):
         "people.Position", blank=True, related_name="+", verbose_name="должности"
     )
     subjects = models.ManyToManyField("people.Subject", blank=True, related_name="+", verbose_name="предметы")
+    experts = models.ManyToManyField(
+        "accounts.User",
+        blank=True,
+        related_name="expert_campaigns",
+        verbose_name="эксперты (проверка развёрнутых ответов)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -216,6 +222,14 @@ class ItemScore(models.Model):
     answer = models.TextField("ответ", blank=True)
     score = models.DecimalField("балл", max_digits=6, decimal_places=2, null=True, blank=True)
     comment = models.TextField("комментарий эксперта", blank=True)
+    assigned_to = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="назначено эксперту",
+    )
     scored_by = models.ForeignKey(
         "accounts.User",
         on_delete=models.SET_NULL,

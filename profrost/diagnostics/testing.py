@@ -163,14 +163,56 @@ def submit(result):
     result.save(update_fields=["submitted_at", "taken_on", "status"])
     recompute_results([result.pk])
     result.refresh_from_db()
+    if result.status == ResultStatus.SUBMITTED:
+        assign_open_answers(result.campaign)
     return result
 
 
-def expert_queue():
-    """Open answers of submitted attempts still waiting for a score."""
-    return ItemScore.objects.filter(
+def expert_queue(user=None):
+    """Open answers of submitted attempts still waiting for a score: for an expert, those assigned to them;
+    for the center (region admin, center staff) every one."""
+    from profrost.core.scoping import has_role
+
+    pending = ItemScore.objects.filter(
         item__type=ItemType.OPEN, score__isnull=True, result__status=ResultStatus.SUBMITTED
     ).select_related("item", "result__campaign")
+    if user is not None and not (user.is_superuser or has_role(user, "region_admin", "center_staff")):
+        pending = pending.filter(assigned_to=user)
+    return pending
+
+
+@transaction.atomic
+def assign_open_answers(campaign):
+    """Give each unassigned open answer of the campaign to one of its experts, the least loaded first
+    (counting the answers each already has waiting). Returns how many were assigned."""
+    from django.db.models import Count
+
+    experts = list(campaign.experts.filter(is_active=True).values_list("pk", flat=True))
+    if not experts:
+        return 0
+    load = dict.fromkeys(experts, 0)
+    for expert_id, n in (
+        ItemScore.objects.filter(score__isnull=True, assigned_to__in=experts)
+        .values_list("assigned_to")
+        .annotate(n=Count("pk"))
+    ):
+        load[expert_id] = n
+    waiting = list(
+        ItemScore.objects.select_for_update()
+        .filter(
+            result__campaign=campaign,
+            result__status=ResultStatus.SUBMITTED,
+            item__type=ItemType.OPEN,
+            score__isnull=True,
+            assigned_to__isnull=True,
+        )
+        .order_by("pk")
+    )
+    for answer in waiting:
+        answer.assigned_to_id = min(load, key=lambda pk: (load[pk], pk))
+        load[answer.assigned_to_id] += 1
+    ItemScore.objects.bulk_update(waiting, ["assigned_to"], batch_size=1000)
+    return len(waiting)
 
 
 @transaction.atomic

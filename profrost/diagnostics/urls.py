@@ -14,6 +14,7 @@ urlpatterns = [
     path("instruments/", views.instrument_list, name="instruments"),
     path("instruments/<int:pk>/", views.instrument_detail, name="instrument"),
     path("items/<int:pk>/", views.item_edit, name="item_edit"),
+    path("campaigns/<int:pk>/edit/", views.campaign_create, name="campaign_edit"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/export.xlsx", views.campaign_export, name="campaign_export"),
     path("campaigns/<int:pk>/report.xlsx", views.campaign_report, name="campaign_report"),

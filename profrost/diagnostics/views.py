@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -370,7 +371,7 @@ def expert_queue(request):
     from profrost.diagnostics import testing
 
     _require_reviewer(request.user)
-    page = Paginator(testing.expert_queue().order_by("result__submitted_at", "pk"), 50).get_page(
+    page = Paginator(testing.expert_queue(request.user).order_by("result__submitted_at", "pk"), 50).get_page(
         request.GET.get("page")
     )
     return render(request, "diagnostics/expert_queue.html", {"page": page})
@@ -383,7 +384,7 @@ def expert_score(request, pk):
 
     _require_reviewer(request.user)
     # Blind review: the expert sees the task, the rubric and the answer, not who wrote it.
-    item_score = get_object_or_404(testing.expert_queue(), pk=pk)
+    item_score = get_object_or_404(testing.expert_queue(request.user), pk=pk)
     error = ""
     if request.method == "POST":
         try:
@@ -479,14 +480,23 @@ def item_edit(request, pk):
     return render(request, "diagnostics/item_form.html", {"item": item, "form": form})
 
 
-def campaign_create(request):
+def campaign_create(request, pk=None):
+    """A new campaign, or the settings of one (dates, scope, time limit, experts)."""
+    from profrost.diagnostics import testing
     from profrost.diagnostics.forms import CampaignForm
+    from profrost.diagnostics.models import Campaign
 
     if not _can_edit(request.user):
         raise PermissionDenied
-    form = CampaignForm(request.POST or None)
+    campaign = get_object_or_404(Campaign, pk=pk) if pk else None
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if campaign is not None and campaign.results.exists():
+        form.fields["instrument"].disabled = True  # results are scored with this instrument version
+        form.fields["kind"].disabled = True
     if request.method == "POST" and form.is_valid():
-        campaign = form.save()
-        messages.success(request, "Диагностика создана.")
-        return redirect("diagnostics:campaign", pk=campaign.pk)
-    return render(request, "diagnostics/campaign_form.html", {"form": form})
+        with transaction.atomic():
+            saved = form.save()
+            testing.assign_open_answers(saved)
+        messages.success(request, "Диагностика сохранена." if campaign else "Диагностика создана.")
+        return redirect("diagnostics:campaign", pk=saved.pk)
+    return render(request, "diagnostics/campaign_form.html", {"form": form, "campaign": campaign})
