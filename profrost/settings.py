@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "profrost.structure",
     "profrost.people",
     "profrost.diagnostics",
+    "profrost.resources",
 ]
 
 MIDDLEWARE = [

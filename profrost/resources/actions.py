@@ -1,0 +1,404 @@
+"""State changes of the resources: applications within quotas, enrollment, events, internships, communities.
+
+Quota arithmetic is serialised on the cohort row (SELECT … FOR UPDATE): two coordinators taking the last place
+at once queue on the lock, the second one sees the place taken. Every refusal is a ResourceError with a
+Russian message for the user; nothing is written then.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+
+from profrost.core.scoping import has_role, scope_of
+from profrost.people.models import Employment, Person
+from profrost.resources.models import (
+    HOLDING_QUOTA,
+    Application,
+    ApplicationStatus,
+    Cohort,
+    Enrollment,
+    EnrollmentStatus,
+    Event,
+    Internship,
+    InternshipParticipant,
+    Membership,
+    Participation,
+    Quota,
+)
+
+CENTER = ("region_admin", "center_staff")
+
+
+class ResourceError(Exception):
+    """A refused action; the message is for the user."""
+
+
+def is_center(user):
+    return user.is_superuser or has_role(user, *CENTER)
+
+
+def may_manage_municipality(user, municipality_id):
+    scope = scope_of(user)
+    return is_center(user) or (
+        has_role(user, "municipal_coordinator") and municipality_id in scope.municipality_ids
+    )
+
+
+def may_apply_for(user, organization):
+    scope = scope_of(user)
+    return (
+        is_center(user)
+        or may_manage_municipality(user, organization.municipality_id)
+        or (has_role(user, "school_coordinator") and organization.pk in scope.organization_ids)
+    )
+
+
+def _locked(cohort):
+    return Cohort.objects.select_for_update().select_related("program").get(pk=cohort.pk)
+
+
+def quota_use(cohort, municipality_id, organization_id=None):
+    """(places, used) of a municipality's quota in a cohort, or of an organization's part of it."""
+    quota = Quota.objects.filter(
+        cohort=cohort, municipality_id=municipality_id, organization_id=organization_id
+    ).first()
+    holding = Application.objects.filter(cohort=cohort, status__in=HOLDING_QUOTA)
+    if organization_id:
+        used = holding.filter(organization_id=organization_id).count()
+    else:
+        used = holding.filter(municipality_id=municipality_id).count()
+    return (quota.places if quota else None), used
+
+
+def _current_job(person, organization):
+    today = datetime.date.today()
+    return (
+        Employment.objects.filter(person=person, organization=organization)
+        .filter(Q(end__isnull=True) | Q(end__gte=today))
+        .exists()
+    )
+
+
+@transaction.atomic
+def apply(cohort, person, organization, user, deficit=None, waitlist=False, comment=""):
+    """A school's application for one of its teachers; it holds a place of the municipality's quota
+    (and of the school's part, when the municipality split it). Over quota: refused, or put on the
+    waiting list when asked."""
+    cohort = _locked(cohort)
+    if not may_apply_for(user, organization):
+        raise ResourceError("Подавать заявки можно только за педагогов своей организации.")
+    if not _current_job(person, organization):
+        raise ResourceError(f"{person.full_name} не работает в «{organization.name}».")
+    if cohort.start <= datetime.date.today():
+        raise ResourceError("Обучение в этой группе уже началось: заявки не принимаются.")
+    if (
+        Application.objects.filter(cohort=cohort, person=person)
+        .exclude(status__in=[ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN])
+        .exists()
+    ):
+        raise ResourceError(f"На {person.full_name} заявка в эту группу уже подана.")
+    municipality_id = organization.municipality_id
+    places, used = quota_use(cohort, municipality_id)
+    if places is None:
+        raise ResourceError("Для вашего муниципалитета в этой группе квота не выделена.")
+    full = used >= places
+    org_places, org_used = quota_use(cohort, municipality_id, organization.pk)
+    if org_places is not None and org_used >= org_places:
+        full = True
+    if full and not waitlist:
+        raise ResourceError(
+            f"Квота исчерпана: занято {used} из {places} мест муниципалитета"
+            + (f", {org_used} из {org_places} мест организации" if org_places is not None else "")
+            + ". Заявку можно поставить в лист ожидания."
+        )
+    return Application.objects.create(
+        cohort=cohort,
+        person=person,
+        organization=organization,
+        municipality_id=municipality_id,
+        deficit=deficit,
+        status=ApplicationStatus.WAITING if full else ApplicationStatus.SUBMITTED,
+        applied_by=user,
+        comment=comment,
+    )
+
+
+def _decide(application, user, allowed_from, to, check):
+    with transaction.atomic():
+        _locked(application.cohort)
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        check(application)
+        if application.status not in allowed_from:
+            raise ResourceError(f"Заявка уже в статусе «{application.get_status_display()}».")
+        application.status = to
+        application.decided_by = user
+        application.save(update_fields=["status", "decided_by"])
+        if to not in HOLDING_QUOTA:
+            promote_waiting(application.cohort, application.municipality_id)
+        return application
+
+
+def confirm(application, user):
+    """The municipal coordinator confirms an application of their municipality."""
+
+    def check(a):
+        if not may_manage_municipality(user, a.municipality_id):
+            raise ResourceError("Подтверждать можно только заявки своего муниципалитета.")
+
+    return _decide(application, user, [ApplicationStatus.SUBMITTED], ApplicationStatus.CONFIRMED, check)
+
+
+def reject(application, user, comment=""):
+    def check(a):
+        if not may_manage_municipality(user, a.municipality_id):
+            raise ResourceError("Отклонять можно только заявки своего муниципалитета.")
+        if comment:
+            a.comment = (a.comment + "\n" if a.comment else "") + f"Отклонена: {comment}"
+            a.save(update_fields=["comment"])
+
+    return _decide(
+        application,
+        user,
+        [ApplicationStatus.SUBMITTED, ApplicationStatus.CONFIRMED, ApplicationStatus.WAITING],
+        ApplicationStatus.REJECTED,
+        check,
+    )
+
+
+def withdraw(application, user):
+    """The school takes its application back; the place returns to the municipality's quota."""
+
+    def check(a):
+        if not may_apply_for(user, a.organization):
+            raise ResourceError("Отозвать можно только заявку своей организации.")
+
+    return _decide(
+        application,
+        user,
+        [ApplicationStatus.SUBMITTED, ApplicationStatus.CONFIRMED, ApplicationStatus.WAITING],
+        ApplicationStatus.WITHDRAWN,
+        check,
+    )
+
+
+def promote_waiting(cohort, municipality_id):
+    """Move waiting applications (first come, first served) into free places of the quota."""
+    places, used = quota_use(cohort, municipality_id)
+    if places is None:
+        return 0
+    promoted = 0
+    for application in Application.objects.filter(
+        cohort=cohort, municipality_id=municipality_id, status=ApplicationStatus.WAITING
+    ).order_by("created_at", "pk"):
+        if used >= places:
+            break
+        org_places, org_used = quota_use(cohort, municipality_id, application.organization_id)
+        if org_places is not None and org_used >= org_places:
+            continue
+        application.status = ApplicationStatus.SUBMITTED
+        application.save(update_fields=["status"])
+        used += 1
+        promoted += 1
+    return promoted
+
+
+@transaction.atomic
+def set_quota(cohort, municipality, places, user, organization=None):
+    """The center gives a municipality its places (within the cohort's capacity); a municipal coordinator
+    splits their municipality's places among its organizations or gives unused places back (lowers its own
+    quota). A quota never goes under the places already taken."""
+    cohort = _locked(cohort)
+    if places < 0:
+        raise ResourceError("Число мест не может быть отрицательным.")
+    if organization is None and not is_center(user):
+        current, used = quota_use(cohort, municipality.pk)
+        if not may_manage_municipality(user, municipality.pk) or current is None or places > current:
+            raise ResourceError("Увеличить квоту муниципалитета может только центр; вернуть места можно.")
+    if organization is not None and not may_manage_municipality(user, municipality.pk):
+        raise ResourceError("Распределять квоту можно только своего муниципалитета.")
+    _, used = quota_use(cohort, municipality.pk, organization.pk if organization else None)
+    if places < used:
+        raise ResourceError(f"Занято уже {used} мест: квоту нельзя сделать меньше.")
+    others = Quota.objects.filter(cohort=cohort)
+    if organization is None:
+        given = (
+            others.filter(organization__isnull=True)
+            .exclude(municipality=municipality)
+            .aggregate(n=Sum("places"))["n"]
+            or 0
+        )
+        if given + places > cohort.capacity:
+            raise ResourceError(
+                f"В группе {cohort.capacity} мест; другим муниципалитетам выделено {given}: "
+                f"можно не более {cohort.capacity - given}."
+            )
+        split = (
+            others.filter(municipality=municipality, organization__isnull=False).aggregate(n=Sum("places"))[
+                "n"
+            ]
+            or 0
+        )
+        if places < split:
+            raise ResourceError(f"Организациям муниципалитета уже распределено {split} мест.")
+    else:
+        muni_places, _ = quota_use(cohort, municipality.pk)
+        split = (
+            others.filter(municipality=municipality, organization__isnull=False)
+            .exclude(organization=organization)
+            .aggregate(n=Sum("places"))["n"]
+            or 0
+        )
+        if muni_places is None or split + places > muni_places:
+            raise ResourceError(
+                f"Квота муниципалитета — {muni_places or 0} мест, организациям уже распределено {split}."
+            )
+    quota, _ = Quota.objects.update_or_create(
+        cohort=cohort, municipality=municipality, organization=organization, defaults={"places": places}
+    )
+    promote_waiting(cohort, municipality.pk)
+    return quota
+
+
+@transaction.atomic
+def enroll(application, user):
+    """The center enrolls a confirmed application (a cohort never takes more than its capacity)."""
+    if not is_center(user):
+        raise ResourceError("Зачисляет центр.")
+    cohort = _locked(application.cohort)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status != ApplicationStatus.CONFIRMED:
+        raise ResourceError("Зачислить можно только подтверждённую муниципалитетом заявку.")
+    if cohort.enrollments.exclude(status=EnrollmentStatus.EXPELLED).count() >= cohort.capacity:
+        raise ResourceError(f"Группа заполнена: {cohort.capacity} мест.")
+    application.status = ApplicationStatus.ENROLLED
+    application.decided_by = user
+    application.save(update_fields=["status", "decided_by"])
+    return Enrollment.objects.create(cohort=cohort, person=application.person, application=application)
+
+
+ENROLLMENT_MOVES = {
+    EnrollmentStatus.ENROLLED: {EnrollmentStatus.STUDYING, EnrollmentStatus.EXPELLED},
+    EnrollmentStatus.STUDYING: {EnrollmentStatus.COMPLETED, EnrollmentStatus.EXPELLED},
+    EnrollmentStatus.COMPLETED: set(),
+    EnrollmentStatus.EXPELLED: set(),
+}
+
+
+def check_enrollment_move(current, new, passed=None, certificate_number="", certificate_date=None):
+    """The message for a move that is not allowed, or "" (shared by the pages and the import)."""
+    if new == current:
+        return ""
+    if new not in ENROLLMENT_MOVES[current]:
+        return (
+            f"из статуса «{EnrollmentStatus(current).label}» нельзя перейти в «{EnrollmentStatus(new).label}»"
+        )
+    if new == EnrollmentStatus.COMPLETED:
+        if passed is None:
+            return "для завершения обучения укажите результат итоговой аттестации"
+        if passed and not (certificate_number and certificate_date):
+            return "при пройденной аттестации нужны номер и дата удостоверения"
+    return ""
+
+
+@transaction.atomic
+def move_enrollment(
+    enrollment, user, status, passed=None, certificate_number="", certificate_date=None, hours=None
+):
+    if not is_center(user):
+        raise ResourceError("Результаты обучения отмечает центр.")
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    error = check_enrollment_move(enrollment.status, status, passed, certificate_number, certificate_date)
+    if error:
+        raise ResourceError(error[0].upper() + error[1:] + ".")
+    enrollment.status = status
+    if status == EnrollmentStatus.COMPLETED:
+        enrollment.attestation_passed = passed
+        enrollment.certificate_number = certificate_number if passed else ""
+        enrollment.certificate_date = certificate_date if passed else None
+    if hours is not None:
+        enrollment.hours_attended = hours
+    enrollment.version += 1
+    enrollment.save()
+    return enrollment
+
+
+# --- events -------------------------------------------------------------------------------------------
+
+
+def may_register(user, person):
+    if user.person_id == person.pk:
+        return True
+    coordinator = is_center(user) or has_role(user, "municipal_coordinator", "school_coordinator")
+    return coordinator and Person.objects.visible_to(user).filter(pk=person.pk).exists()
+
+
+@transaction.atomic
+def register(event, person, user, role="participant", topic=""):
+    """A teacher registers (or is registered by their coordinator); capacity is held on the event row."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if not may_register(user, person):
+        raise ResourceError("Зарегистрировать можно себя или педагогов своей организации.")
+    if event.end < datetime.date.today():
+        raise ResourceError("Мероприятие уже прошло: регистрация закрыта.")
+    if event.participations.filter(person=person).exists():
+        raise ResourceError(f"{person.full_name} уже зарегистрирован(а).")
+    if event.capacity is not None and event.participations.count() >= event.capacity:
+        raise ResourceError(f"Мест нет: все {event.capacity} заняты.")
+    if role == "speaker" and not topic.strip():
+        raise ResourceError("Укажите тему выступления.")
+    return Participation.objects.create(
+        event=event, person=person, role=role, topic=topic.strip(), registered_by=user
+    )
+
+
+@transaction.atomic
+def mark_attendance(event, person, user, attended=True, role=None):
+    """The organizer (the center or the event's municipality) marks who came, and contest results."""
+    if not (is_center(user) or may_manage_municipality(user, event.organizer.municipality_id)):
+        raise ResourceError("Отмечать посещаемость может организатор мероприятия.")
+    participation = Participation.objects.select_for_update().filter(event=event, person=person).first()
+    if participation is None:
+        raise ResourceError(f"{person.full_name} не зарегистрирован(а) на это мероприятие.")
+    participation.attended = attended
+    if role:
+        participation.role = role
+    participation.save(update_fields=["attended", "role"])
+    return participation
+
+
+# --- internships and communities ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_intern(internship, person, user):
+    internship = Internship.objects.select_for_update().get(pk=internship.pk)
+    if not (is_center(user) or may_register(user, person)):
+        raise ResourceError("Направить на стажировку можно педагогов своей организации.")
+    if internship.participants.filter(person=person).exists():
+        raise ResourceError(f"{person.full_name} уже среди стажёров.")
+    if internship.participants.count() >= internship.capacity:
+        raise ResourceError(f"Мест нет: все {internship.capacity} заняты.")
+    return InternshipParticipant.objects.create(internship=internship, person=person)
+
+
+@transaction.atomic
+def add_member(community, person, status, user):
+    if not (is_center(user) or may_register(user, person)):
+        raise ResourceError("Добавить в сообщество можно себя или педагогов своей организации.")
+    membership, created = Membership.objects.get_or_create(
+        community=community, person=person, defaults={"status": status, "since": datetime.date.today()}
+    )
+    if not created:
+        raise ResourceError(f"{person.full_name} уже в сообществе.")
+    return membership
+
+
+def cohort_numbers(cohorts):
+    """Cohorts annotated with places taken (applications holding quota) and enrolled, counted in SQL."""
+    return cohorts.annotate(
+        taken=Count("applications", filter=Q(applications__status__in=HOLDING_QUOTA), distinct=True),
+        enrolled=Count(
+            "enrollments", filter=~Q(enrollments__status=EnrollmentStatus.EXPELLED), distinct=True
+        ),
+    )
