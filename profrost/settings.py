@@ -53,6 +53,9 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 
 DATA_DIR = Path(os.environ.get("PROFROST_DATA_DIR", BASE_DIR / "var"))
 UPLOAD_DIR = DATA_DIR / "uploads"  # outside the web root, never served
+# Attached files (site reports, route evidence): outside the web root, downloaded only through views that
+# check access.
+MEDIA_ROOT = DATA_DIR / "files"
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("people/", include("profrost.people.urls")),
     path("imports/", include("profrost.core.urls")),
     path("diagnostics/", include("profrost.diagnostics.urls")),
+    path("resources/", include("profrost.resources.urls")),
     path("journal/", core_views.journal_list, name="journal"),
 ]
 

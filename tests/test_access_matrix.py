@@ -74,6 +74,40 @@ OBJECT_URLS = {
     "diagnostics:take": ("own", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:save_answer": ("own", lambda o: {"pk": o.pk}, None, "post"),
     "diagnostics:submit": ("own", lambda o: {"pk": o.pk}, None, "post"),
+    "resources:growth_export": ("teacher", lambda o: {"person_pk": o.pk, "fmt": "xlsx"}, None, "get"),
+    "resources:program": ("program", lambda o: {"pk": o.pk}, None, "get"),
+    "resources:program_edit": ("program", lambda o: {"pk": o.pk}, REGION, "get"),
+    "resources:cohort_create": ("program", lambda o: {"program_pk": o.pk}, REGION, "get"),
+    "resources:cohort": ("cohort", lambda o: {"pk": o.pk}, None, "get"),
+    "resources:cohort_apply": ("cohort", lambda o: {"pk": o.pk}, None, "post"),
+    "resources:quota_set": ("cohort", lambda o: {"pk": o.pk}, None, "post"),
+    "resources:cohort_export": ("cohort", lambda o: {"pk": o.pk}, REGION, "get"),
+    "resources:application_decide": (
+        "application",
+        lambda o: {"pk": o.pk, "decision": "confirm"},
+        None,
+        "post",
+    ),
+    "resources:enrollment_move": ("enrollment", lambda o: {"pk": o.pk}, REGION, "post"),
+    "resources:event": ("event", lambda o: {"pk": o.pk}, None, "get"),
+    "resources:event_edit": ("event", lambda o: {"pk": o.pk}, MANAGERS, "get"),
+    "resources:event_register": ("event", lambda o: {"pk": o.pk}, None, "post"),
+    "resources:event_attendance": ("event", lambda o: {"pk": o.pk}, None, "post"),
+    "resources:internship": ("internship", lambda o: {"pk": o.pk}, None, "get"),
+    "resources:internship_edit": ("internship", lambda o: {"pk": o.pk}, REGION, "get"),
+    "resources:internship_add": ("internship", lambda o: {"pk": o.pk}, None, "post"),
+    "resources:internship_complete": (
+        "intern",
+        lambda o: {"pk": o.internship_id, "participant_pk": o.pk},
+        REGION,
+        "post",
+    ),
+    "resources:site": ("site", lambda o: {"pk": o.pk}, None, "get"),
+    "resources:site_report_file": ("site_report", lambda o: {"pk": o.pk}, None, "get"),
+    "resources:community": ("community", lambda o: {"pk": o.pk}, None, "get"),
+    "resources:community_edit": ("community", lambda o: {"pk": o.pk}, MANAGERS, "get"),
+    "resources:community_join": ("community", lambda o: {"pk": o.pk}, None, "post"),
+    "resources:community_meeting": ("community", lambda o: {"pk": o.pk}, None, "post"),
     "diagnostics:competence_edit": ("competence", lambda o: {"pk": o.pk}, REGION, "get"),
     "diagnostics:competence_active": ("competence", lambda o: {"pk": o.pk}, REGION, "post"),
     "accounts:user_detail": ("account", lambda o: {"pk": o.pk}, MANAGERS, "get"),
@@ -119,6 +153,14 @@ PLAIN_URLS = {
     "diagnostics:competence_create": REGION,
     "accounts:user_export": MANAGERS,
     "accounts:user_create": MANAGERS,
+    "resources:programs": None,
+    "resources:program_create": REGION,
+    "resources:events": None,
+    "resources:event_create": MANAGERS,
+    "resources:internships": None,
+    "resources:internship_create": REGION,
+    "resources:communities": None,
+    "resources:community_create": MANAGERS,
 }
 
 
@@ -150,6 +192,78 @@ def _pending_answer(world):
     result.status = "submitted"
     result.save()
     return ItemScore.objects.get_or_create(result=result, item=item, defaults={"answer": "ответ"})[0]
+
+
+RESOURCE_KINDS = {
+    "program",
+    "cohort",
+    "application",
+    "enrollment",
+    "event",
+    "internship",
+    "intern",
+    "site",
+    "site_report",
+    "community",
+}
+
+
+def _resources(world):
+    """One of each resource, made once (the anonymous test only needs their URLs)."""
+    import datetime
+
+    from profrost.resources import models as r
+    from profrost.structure.models import OrganizationStatus
+
+    day = datetime.date.today() + datetime.timedelta(days=30)
+    program = r.Program.objects.get_or_create(
+        title="Матрица", defaults={"hours": 36, "form": "distance", "provider": world["center"]}
+    )[0]
+    cohort = r.Cohort.objects.get_or_create(
+        program=program, defaults={"start": day, "end": day, "capacity": 5}
+    )[0]
+    teacher, school = world["teachers"][0], world["schools"][0]
+    application = r.Application.objects.get_or_create(
+        cohort=cohort,
+        person=teacher,
+        defaults={"organization": school, "municipality": school.municipality, "status": "enrolled"},
+    )[0]
+    enrollment = r.Enrollment.objects.get_or_create(cohort=cohort, person=teacher, application=application)[0]
+    event = r.Event.objects.get_or_create(
+        title="Матрица",
+        defaults={
+            "kind": "seminar",
+            "level": "regional",
+            "organizer": world["center"],
+            "start": day,
+            "end": day,
+        },
+    )[0]
+    OrganizationStatus.objects.get_or_create(
+        organization=school, kind="internship_site", defaults={"start": day}
+    )
+    internship = r.Internship.objects.get_or_create(
+        title="Матрица", defaults={"site": school, "start": day, "end": day, "capacity": 3}
+    )[0]
+    intern = r.InternshipParticipant.objects.get_or_create(internship=internship, person=teacher)[0]
+    report = r.SiteReport.objects.get_or_create(
+        site=school, month=day.replace(day=1), defaults={"text": "x"}
+    )[0]
+    community = r.Community.objects.get_or_create(
+        name="Матрица", defaults={"kind": "club", "level": "regional"}
+    )[0]
+    return {
+        "program": program,
+        "cohort": cohort,
+        "application": application,
+        "enrollment": enrollment,
+        "event": event,
+        "internship": internship,
+        "intern": intern,
+        "site": school,
+        "site_report": report,
+        "community": community,
+    }
 
 
 def _main_job(person):
@@ -184,6 +298,8 @@ def _url(world, name):
         "instrument": _result_of(world, 0).campaign.instrument if kind == "instrument" else None,
         "role": world["users"]["teacher_in"].roles.first(),
     }
+    if kind in RESOURCE_KINDS:
+        sample[kind] = _resources(world)[kind]
     if kind == "job":
         sample["job"] = ImportJob.objects.create(
             user=world["users"]["region_admin"], kind="staff", original_name="x.csv"

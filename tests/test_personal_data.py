@@ -20,6 +20,8 @@ def test_every_model_with_personal_data_has_a_handler():
             "accounts",
             "structure",
             "core",
+            "diagnostics",
+            "resources",
         ):
             if model._meta.label_lower not in HANDLERS:
                 missing.append(model._meta.label_lower)

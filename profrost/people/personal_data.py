@@ -68,6 +68,22 @@ def _erase_results_history(person):
     ResultEvent.objects.filter(person_id=person.pk).delete()
 
 
+def _growth_export(person):
+    from profrost.resources.growth import growth_record, growth_sheets
+
+    return {
+        title: [dict(zip(headers, [_plain(v) for v in row], strict=True)) for row in rows]
+        for title, headers, rows in growth_sheets(growth_record(person))
+    }
+
+
+def _erase_growth_history(person):
+    from profrost.resources.models import ApplicationEvent, EnrollmentEvent
+
+    ApplicationEvent.objects.filter(person_id=person.pk).delete()
+    EnrollmentEvent.objects.filter(person_id=person.pk).delete()
+
+
 def _plain(value):
     from decimal import Decimal
 
@@ -126,6 +142,15 @@ HANDLERS = {
     # Results stay (the region's statistics) on the anonymised person; their snapshots in history go.
     "diagnostics.result": (_results_export, None),
     "diagnostics.resultevent": (None, _erase_results_history),
+    # The growth record (courses, events, internships, communities) stays for the statistics; the history
+    # snapshots of applications and enrollments go.
+    "resources.application": (_growth_export, None),
+    "resources.applicationevent": (None, _erase_growth_history),
+    "resources.enrollment": (_growth_export, None),
+    "resources.enrollmentevent": (None, _erase_growth_history),
+    "resources.participation": (_growth_export, None),
+    "resources.internshipparticipant": (_growth_export, None),
+    "resources.membership": (_growth_export, None),
 }
 
 
@@ -135,6 +160,7 @@ def export_person_data(person, request=None):
         "места работы": _employment_export(person),
         "учётная запись": _user_export(person),
         "результаты диагностики": _results_export(person),
+        "профессиональное развитие": _growth_export(person),
         "история изменений": _history_export(person),
     }
     journal(JournalAction.EXPORT, request=request, obj=person, what="personal_data")
@@ -148,4 +174,5 @@ def erase_person_data(person, request=None):
     _erase_user(person)
     _erase_history(person)
     _erase_results_history(person)
+    _erase_growth_history(person)
     _erase_person(person)

@@ -22,6 +22,7 @@ from profrost.people import actions
 from profrost.people.forms import EmploymentForm, PeopleFilterForm, PersonForm
 from profrost.people.imports import STAFF_HEADERS, staff_rows
 from profrost.people.models import Employment, Person
+from profrost.resources.growth import growth_record
 
 EDITOR_ROLES = ("region_admin", "center_staff", "municipal_coordinator", "school_coordinator")
 PAGE_SIZE = 50
@@ -245,6 +246,7 @@ def _render_card(request, person):
             "history": history(person, *employments, hide=hide),
             "is_region_admin": request.user.is_superuser or has_role(request.user, "region_admin"),
             "results": person_history(person),
+            "growth": growth_record(person),
         },
     )
 

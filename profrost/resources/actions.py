@@ -383,8 +383,9 @@ def add_intern(internship, person, user):
 
 
 @transaction.atomic
-def add_member(community, person, status, user):
-    if not (is_center(user) or may_register(user, person)):
+def add_member(community, person, status, user, leader=False):
+    """Join a community (oneself), or be added by its leader or one's coordinator."""
+    if not (leader or is_center(user) or may_register(user, person)):
         raise ResourceError("Добавить в сообщество можно себя или педагогов своей организации.")
     membership, created = Membership.objects.get_or_create(
         community=community, person=person, defaults={"status": status, "since": datetime.date.today()}

@@ -1,0 +1,211 @@
+from django import forms
+
+from profrost.core.forms import BootstrapMixin
+from profrost.diagnostics.models import Competence
+from profrost.resources.models import (
+    Cohort,
+    Community,
+    EnrollmentStatus,
+    Event,
+    Internship,
+    Meeting,
+    MemberStatus,
+    ParticipationRole,
+    Program,
+    SiteReport,
+)
+from profrost.structure.models import Organization
+
+DATE = {"format": "%d.%m.%Y", "attrs": {"placeholder": "ДД.ММ.ГГГГ"}}
+
+
+def date_widget():
+    return forms.DateInput(format=DATE["format"], attrs=DATE["attrs"])
+
+
+class DatesMixin:
+    """End not before start — the message every dated resource uses."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "Окончание раньше начала")
+        return data
+
+
+class ProgramForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = [
+            "title",
+            "kind",
+            "hours",
+            "form",
+            "provider",
+            "in_federal_registry",
+            "registry_number",
+            "competences",
+            "positions",
+            "subjects",
+            "network_form",
+            "cascade_model",
+            "annotation",
+            "status",
+        ]
+        widgets = {"annotation": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competences"].queryset = Competence.objects.filter(is_active=True)
+        self.fields["provider"].queryset = Organization.objects.exclude(kind__in=["school", "kindergarten"])
+        self.fields["hours"].error_messages["min_value"] = "Объём — не меньше 1 часа"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("in_federal_registry") and not (data.get("registry_number") or "").strip():
+            self.add_error("registry_number", "Укажите номер в федеральном реестре")
+        return data
+
+
+class CohortForm(DatesMixin, BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["start", "end", "online", "place", "capacity"]
+        widgets = {"start": date_widget(), "end": date_widget()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["capacity"].error_messages["min_value"] = "Мест — не меньше одного"
+
+
+class QuotaForm(BootstrapMixin, forms.Form):
+    municipality = forms.IntegerField(widget=forms.HiddenInput)
+    organization = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    places = forms.IntegerField(label="Мест", min_value=0, error_messages={"min_value": "Не меньше 0"})
+
+
+class ApplyForm(BootstrapMixin, forms.Form):
+    person = forms.ChoiceField(label="Педагог")
+    deficit = forms.ChoiceField(label="Дефицит, который закрывает обучение", required=False)
+    waitlist = forms.BooleanField(label="Если квота исчерпана — поставить в лист ожидания", required=False)
+    comment = forms.CharField(label="Комментарий", required=False, max_length=500)
+
+    def __init__(self, *args, people=(), deficits=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", "— выберите —"), *people]
+        self.fields["deficit"].choices = [("", "—"), *deficits]
+
+
+class EnrollmentMoveForm(BootstrapMixin, forms.Form):
+    status = forms.ChoiceField(label="Статус", choices=EnrollmentStatus.choices)
+    attestation = forms.ChoiceField(
+        label="Итоговая аттестация",
+        required=False,
+        choices=[("", "—"), ("yes", "пройдена"), ("no", "не пройдена")],
+    )
+    certificate_number = forms.CharField(label="Номер удостоверения", required=False, max_length=100)
+    certificate_date = forms.DateField(label="Дата удостоверения", required=False, widget=date_widget())
+    hours = forms.IntegerField(label="Посещено часов", required=False, min_value=0)
+
+
+class EventForm(DatesMixin, BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Event
+        fields = [
+            "title",
+            "kind",
+            "level",
+            "organizer",
+            "start",
+            "end",
+            "format",
+            "place",
+            "competences",
+            "capacity",
+            "in_annual_plan",
+        ]
+        widgets = {"start": date_widget(), "end": date_widget()}
+
+    def __init__(self, *args, organizers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competences"].queryset = Competence.objects.filter(is_active=True)
+        if organizers is not None:
+            self.fields["organizer"].queryset = organizers
+
+
+class RegisterForm(BootstrapMixin, forms.Form):
+    person = forms.ChoiceField(label="Педагог")
+    role = forms.ChoiceField(
+        label="Роль",
+        choices=[(ParticipationRole.PARTICIPANT, "участник"), (ParticipationRole.SPEAKER, "выступающий")],
+    )
+    topic = forms.CharField(label="Тема выступления", required=False, max_length=500)
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = list(people)
+
+
+class InternshipForm(DatesMixin, BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Internship
+        fields = ["title", "site", "competences", "hours", "start", "end", "capacity"]
+        widgets = {"start": date_widget(), "end": date_widget()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from profrost.structure.models import OrganizationStatus
+
+        sites = OrganizationStatus.objects.filter(kind="internship_site").values("organization_id")
+        self.fields["site"].queryset = Organization.objects.filter(pk__in=sites)
+        self.fields["site"].help_text = "Организации со статусом «Стажировочная площадка»"
+        self.fields["competences"].queryset = Competence.objects.filter(is_active=True)
+
+
+class CommunityForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Community
+        fields = ["name", "kind", "level", "municipality", "organization", "subject", "theme", "competences"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competences"].queryset = Competence.objects.filter(is_active=True)
+        self.fields["organization"].queryset = Organization.objects.none()
+        if self.instance.pk and self.instance.organization_id:
+            self.fields["organization"].queryset = Organization.objects.filter(
+                pk=self.instance.organization_id
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("level") == "municipal" and not data.get("municipality"):
+            self.add_error("municipality", "Для муниципального сообщества укажите муниципалитет")
+        return data
+
+
+class MemberForm(BootstrapMixin, forms.Form):
+    snils = forms.CharField(label="СНИЛС педагога", max_length=20)
+    status = forms.ChoiceField(label="Статус", choices=MemberStatus.choices)
+
+
+class MeetingForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["date", "topic"]
+        widgets = {"date": date_widget()}
+
+
+class SiteReportForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = SiteReport
+        fields = ["month", "text", "file"]
+        widgets = {"month": date_widget(), "text": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"month": "Любая дата месяца, за который отчёт"}
+
+    def clean_file(self):
+        f = self.cleaned_data.get("file")
+        if f and f.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("Файл больше 20 МБ")
+        if f and not f.name.lower().endswith((".pdf", ".docx", ".xlsx", ".jpg", ".png")):
+            raise forms.ValidationError("Допустимы PDF, DOCX, XLSX, JPG, PNG")
+        return f

@@ -1,0 +1,814 @@
+"""Pages of the resources: the program catalog, cohorts with quotas and applications, events and the annual
+plan, internships and site reports, communities, a teacher's growth record."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from profrost.core.exports import xlsx_response
+from profrost.core.journal import journal
+from profrost.core.models import JournalAction
+from profrost.core.scoping import has_role, scope_of
+from profrost.diagnostics.models import Competence
+from profrost.people.models import Employment, Person
+from profrost.resources import actions, forms
+from profrost.resources.actions import ResourceError, is_center, may_manage_municipality
+from profrost.resources.models import (
+    Application,
+    ApplicationStatus,
+    Cohort,
+    Community,
+    Enrollment,
+    Event,
+    EventKind,
+    Internship,
+    Level,
+    Program,
+    ProgramStatus,
+    Quota,
+    SiteReport,
+    StudyForm,
+)
+from profrost.structure.models import Municipality, Organization
+
+PAGE_SIZE = 50
+COORDINATORS = ("municipal_coordinator", "school_coordinator")
+
+
+def _require_center(user):
+    if not is_center(user):
+        raise PermissionDenied
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query(request):
+    q = request.GET.copy()
+    q.pop("page", None)
+    return q.urlencode()
+
+
+# --- programs ---------------------------------------------------------------------------------------------
+
+
+def program_queryset(params, user):
+    """The catalog with the page's filters: search, competence, form, hours, federal registry, provider."""
+    qs = Program.objects.select_related("provider")
+    if not is_center(user):
+        qs = qs.filter(status=ProgramStatus.ACTIVE)
+    elif params.get("status") in ProgramStatus.values:
+        qs = qs.filter(status=params["status"])
+    q = (params.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(registry_number__iexact=q))
+    if (params.get("competence") or "").isdigit():
+        qs = qs.filter(competences=params["competence"])
+    if params.get("form") in StudyForm.values:
+        qs = qs.filter(form=params["form"])
+    if params.get("federal") in ("yes", "no"):
+        qs = qs.filter(in_federal_registry=params["federal"] == "yes")
+    if (params.get("provider") or "").isdigit():
+        qs = qs.filter(provider_id=params["provider"])
+    if (params.get("hours_min") or "").isdigit():
+        qs = qs.filter(hours__gte=int(params["hours_min"]))
+    if (params.get("hours_max") or "").isdigit():
+        qs = qs.filter(hours__lte=int(params["hours_max"]))
+    order = {"title": ("title", "pk"), "hours": ("hours", "title", "pk"), "-hours": ("-hours", "title", "pk")}
+    return qs.order_by(*order.get(params.get("sort"), ("-in_federal_registry", "title", "pk")))
+
+
+def program_list(request):
+    qs = program_queryset(request.GET, request.user)
+    if request.GET.get("format") == "xlsx":
+        rows = (
+            [
+                p.title,
+                p.get_kind_display(),
+                p.hours,
+                p.get_form_display(),
+                p.provider.name,
+                "да" if p.in_federal_registry else "нет",
+                p.registry_number,
+                ";".join(c.code for c in p.competences.all()),
+            ]
+            for p in qs.prefetch_related("competences").iterator(chunk_size=500)
+        )
+        headers = [
+            "Наименование",
+            "Вид",
+            "Часы",
+            "Форма",
+            "Организация",
+            "ФР ДПП",
+            "Номер в реестре",
+            "Компетенции",
+        ]
+        return xlsx_response("программы.xlsx", [("Программы", headers, rows)])
+    page = _page(request, qs.prefetch_related("competences"))
+    providers = (
+        Organization.objects.filter(pk__in=Program.objects.values("provider_id"))
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    context = {
+        "page": page,
+        "params": request.GET,
+        "query": _query(request),
+        "competences": Competence.objects.filter(is_active=True).values_list("pk", "code", "name"),
+        "forms": StudyForm.choices,
+        "providers": providers,
+        "statuses": ProgramStatus.choices,
+        "can_edit": is_center(request.user),
+    }
+    template = "resources/_program_rows.html" if request.htmx else "resources/program_list.html"
+    return render(request, template, context)
+
+
+def program_detail(request, pk):
+    program = get_object_or_404(Program.objects.select_related("provider"), pk=pk)
+    if program.status != ProgramStatus.ACTIVE and not is_center(request.user):
+        raise Http404
+    cohorts = actions.cohort_numbers(program.cohorts.all()).order_by("start", "pk")
+    return render(
+        request,
+        "resources/program_detail.html",
+        {"program": program, "cohorts": cohorts, "can_edit": is_center(request.user)},
+    )
+
+
+def program_form(request, pk=None):
+    _require_center(request.user)
+    program = get_object_or_404(Program, pk=pk) if pk else None
+    form = forms.ProgramForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, "Программа сохранена.")
+        return redirect("resources:program", pk=saved.pk)
+    return render(request, "resources/form.html", {"form": form, "title": program or "Новая программа"})
+
+
+def cohort_create(request, program_pk):
+    _require_center(request.user)
+    program = get_object_or_404(Program, pk=program_pk)
+    form = forms.CohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        cohort = form.save(commit=False)
+        cohort.program = program
+        cohort.save()
+        messages.success(request, "Группа создана. Распределите квоты по муниципалитетам.")
+        return redirect("resources:cohort", pk=cohort.pk)
+    return render(request, "resources/form.html", {"form": form, "title": f"Новая группа: {program}"})
+
+
+# --- cohorts: quotas, applications, enrollment ---------------------------------------------------------------
+
+
+def _applications_visible(user, cohort):
+    qs = Application.objects.filter(cohort=cohort).select_related("person", "organization", "municipality")
+    if is_center(user):
+        return qs
+    scope = scope_of(user)
+    if has_role(user, "municipal_coordinator") or has_role(user, "school_coordinator"):
+        return qs.filter(
+            Q(municipality_id__in=scope.municipality_ids) | Q(organization_id__in=scope.organization_ids)
+        )
+    return qs.filter(person_id=user.person_id)
+
+
+def _apply_choices(user, cohort):
+    """The teachers this user may apply for: current staff of their organizations, not yet applied."""
+    scope = scope_of(user)
+    today = datetime.date.today()
+    jobs = Employment.objects.filter(Q(end__isnull=True) | Q(end__gte=today)).select_related(
+        "person", "organization"
+    )
+    if is_center(user):
+        return []  # the center enrolls; schools apply
+    if has_role(user, "school_coordinator"):
+        jobs = jobs.filter(organization_id__in=scope.organization_ids)
+    elif has_role(user, "municipal_coordinator"):
+        jobs = jobs.filter(organization__municipality_id__in=scope.municipality_ids)
+    else:
+        return []
+    taken = (
+        Application.objects.filter(cohort=cohort)
+        .exclude(status__in=["rejected", "withdrawn"])
+        .values("person_id")
+    )
+    jobs = jobs.exclude(person_id__in=taken).order_by("person__last_name", "person__first_name")[:2000]
+    return [
+        (f"{j.person_id}:{j.organization_id}", f"{j.person.full_name} — {j.organization.name}") for j in jobs
+    ]
+
+
+def cohort_detail(request, pk):
+    cohort = get_object_or_404(actions.cohort_numbers(Cohort.objects.select_related("program")), pk=pk)
+    user = request.user
+    quotas = list(
+        Quota.objects.filter(cohort=cohort)
+        .select_related("municipality", "organization")
+        .order_by("municipality__name", "organization__name")
+    )
+    for quota in quotas:
+        quota.places_taken = actions.quota_use(cohort, quota.municipality_id, quota.organization_id)[1]
+        quota.may_edit = may_manage_municipality(user, quota.municipality_id)
+        quota.free = quota.places - quota.places_taken
+    given = sum(q.places for q in quotas if q.organization_id is None)
+    apply_form = None
+    choices = _apply_choices(user, cohort)
+    if choices:
+        apply_form = forms.ApplyForm(people=choices)
+    enrollments = (
+        Enrollment.objects.filter(cohort=cohort)
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name")
+        if is_center(user)
+        else Enrollment.objects.none()
+    )
+    return render(
+        request,
+        "resources/cohort_detail.html",
+        {
+            "cohort": cohort,
+            "quotas": quotas,
+            "reserve": cohort.capacity - given,
+            "applications": _applications_visible(user, cohort).order_by("status", "created_at"),
+            "apply_form": apply_form,
+            "enrollments": enrollments,
+            "is_center": is_center(user),
+            "municipalities": Municipality.objects.order_by("name").values_list("pk", "name")
+            if is_center(user)
+            else (),
+            "split_orgs": Organization.objects.filter(municipality_id__in=scope_of(user).municipality_ids)
+            .order_by("name")
+            .values_list("pk", "name", "municipality_id")
+            if has_role(user, "municipal_coordinator")
+            else (),
+        },
+    )
+
+
+@require_POST
+def cohort_apply(request, pk):
+    cohort = get_object_or_404(Cohort, pk=pk)
+    form = forms.ApplyForm(request.POST, people=_apply_choices(request.user, cohort))
+    if not form.is_valid():
+        messages.error(request, "Выберите педагога из списка.")
+        return redirect("resources:cohort", pk=pk)
+    person_id, organization_id = form.cleaned_data["person"].split(":")
+    person = get_object_or_404(Person, pk=person_id)
+    organization = get_object_or_404(Organization, pk=organization_id)
+    try:
+        application = actions.apply(
+            cohort,
+            person,
+            organization,
+            request.user,
+            waitlist=form.cleaned_data["waitlist"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ResourceError as exc:
+        messages.error(request, str(exc))
+    else:
+        if application.status == ApplicationStatus.WAITING:
+            messages.warning(request, f"Квота исчерпана: {person.full_name} в листе ожидания.")
+        else:
+            messages.success(request, f"Заявка на {person.full_name} подана.")
+    return redirect("resources:cohort", pk=pk)
+
+
+@require_POST
+def application_decide(request, pk, decision):
+    application = get_object_or_404(Application.objects.select_related("organization"), pk=pk)
+    if not _applications_visible(request.user, application.cohort).filter(pk=pk).exists():
+        raise Http404
+    try:
+        if decision == "confirm":
+            actions.confirm(application, request.user)
+            messages.success(request, "Заявка подтверждена.")
+        elif decision == "reject":
+            actions.reject(application, request.user, request.POST.get("comment", "")[:500])
+            messages.success(request, "Заявка отклонена; место вернулось в квоту.")
+        elif decision == "withdraw":
+            actions.withdraw(application, request.user)
+            messages.success(request, "Заявка отозвана; место вернулось в квоту.")
+        elif decision == "enroll":
+            actions.enroll(application, request.user)
+            messages.success(request, f"{application.person.full_name} зачислен(а).")
+        else:
+            raise Http404
+    except ResourceError as exc:
+        messages.error(request, str(exc))
+    return redirect("resources:cohort", pk=application.cohort_id)
+
+
+@require_POST
+def quota_set(request, pk):
+    cohort = get_object_or_404(Cohort, pk=pk)
+    form = forms.QuotaForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Число мест — целое число не меньше 0.")
+        return redirect("resources:cohort", pk=pk)
+    municipality = get_object_or_404(Municipality, pk=form.cleaned_data["municipality"])
+    organization = None
+    if form.cleaned_data.get("organization"):
+        organization = get_object_or_404(
+            Organization, pk=form.cleaned_data["organization"], municipality=municipality
+        )
+    try:
+        actions.set_quota(cohort, municipality, form.cleaned_data["places"], request.user, organization)
+    except ResourceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Квота сохранена.")
+    return redirect("resources:cohort", pk=pk)
+
+
+@require_POST
+def enrollment_move(request, pk):
+    enrollment = get_object_or_404(Enrollment, pk=pk)
+    form = forms.EnrollmentMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Проверьте статус, дату (ДД.ММ.ГГГГ) и часы.")
+        return redirect("resources:cohort", pk=enrollment.cohort_id)
+    d = form.cleaned_data
+    passed = {"yes": True, "no": False}.get(d["attestation"])
+    try:
+        actions.move_enrollment(
+            enrollment,
+            request.user,
+            d["status"],
+            passed,
+            d["certificate_number"].strip(),
+            d["certificate_date"],
+            d["hours"],
+        )
+    except ResourceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Сохранено.")
+    return redirect("resources:cohort", pk=enrollment.cohort_id)
+
+
+def cohort_export(request, pk):
+    _require_center(request.user)
+    cohort = get_object_or_404(Cohort, pk=pk)
+    from profrost.resources.imports import cohort_sheet
+
+    headers, rows = cohort_sheet(cohort)
+    journal(JournalAction.EXPORT, request=request, obj=cohort, what="cohort list")
+    return xlsx_response(f"группа-{cohort.pk}.xlsx", [("Слушатели", headers, rows)])
+
+
+# --- events --------------------------------------------------------------------------------------------------
+
+
+def event_queryset(params):
+    qs = Event.objects.select_related("organizer")
+    q = (params.get("q") or "").strip()
+    if q:
+        qs = qs.filter(title__icontains=q)
+    if params.get("kind") in EventKind.values:
+        qs = qs.filter(kind=params["kind"])
+    if params.get("level") in Level.values:
+        qs = qs.filter(level=params["level"])
+    if params.get("plan") == "yes":
+        qs = qs.filter(in_annual_plan=True)
+    year = params.get("year") or ""
+    if year.isdigit():
+        qs = qs.filter(start__year=int(year))
+    if (params.get("competence") or "").isdigit():
+        qs = qs.filter(competences=params["competence"])
+    return qs.annotate(registered=Count("participations")).order_by("start", "title", "pk")
+
+
+def event_list(request):
+    qs = event_queryset(request.GET)
+    if request.GET.get("format") == "xlsx":
+        headers = [
+            "Наименование",
+            "Вид",
+            "Уровень",
+            "Организатор",
+            "Начало",
+            "Окончание",
+            "Формат",
+            "Место",
+            "Мест",
+            "Зарегистрировано",
+        ]
+        rows = (
+            [
+                e.title,
+                e.get_kind_display(),
+                e.get_level_display(),
+                e.organizer.name,
+                e.start,
+                e.end,
+                e.get_format_display(),
+                e.place,
+                e.capacity,
+                e.registered,
+            ]
+            for e in qs.iterator(chunk_size=500)
+        )
+        return xlsx_response("мероприятия.xlsx", [("Мероприятия", headers, rows)])
+    calendar = request.GET.get("view") == "calendar"
+    context = {
+        "params": request.GET,
+        "query": _query(request),
+        "kinds": EventKind.choices,
+        "levels": Level.choices,
+        "competences": Competence.objects.filter(is_active=True).values_list("pk", "code", "name"),
+        "can_edit": is_center(request.user) or has_role(request.user, "municipal_coordinator"),
+        "calendar": calendar,
+    }
+    if calendar:
+        months = {}
+        for e in qs[:2000]:
+            months.setdefault((e.start.year, e.start.month), []).append(e)
+        context["months"] = [(datetime.date(y, m, 1), events) for (y, m), events in sorted(months.items())]
+    else:
+        context["page"] = _page(request, qs)
+    return render(request, "resources/event_list.html", context)
+
+
+def _organizers(user):
+    if is_center(user):
+        return Organization.objects.exclude(kind__in=["school", "kindergarten"])
+    scope = scope_of(user)
+    return Organization.objects.filter(municipality_id__in=scope.municipality_ids)
+
+
+def event_form(request, pk=None):
+    user = request.user
+    if not (is_center(user) or has_role(user, "municipal_coordinator")):
+        raise PermissionDenied
+    event = get_object_or_404(Event, pk=pk) if pk else None
+    if event and not (is_center(user) or may_manage_municipality(user, event.organizer.municipality_id)):
+        raise PermissionDenied
+    form = forms.EventForm(request.POST or None, instance=event, organizers=_organizers(user))
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, "Мероприятие сохранено.")
+        return redirect("resources:event", pk=saved.pk)
+    return render(request, "resources/form.html", {"form": form, "title": event or "Новое мероприятие"})
+
+
+def _register_choices(user):
+    if has_role(user, *COORDINATORS) or is_center(user):
+        scope = scope_of(user)
+        jobs = Employment.objects.filter(end__isnull=True).select_related("person")
+        if not is_center(user):
+            jobs = jobs.filter(
+                Q(organization_id__in=scope.organization_ids)
+                | Q(organization__municipality_id__in=scope.municipality_ids)
+            )
+        people = [(j.person_id, j.person.full_name) for j in jobs.order_by("person__last_name")[:2000]]
+        if people:
+            return list(dict.fromkeys(people))
+    if user.person_id:
+        return [(user.person_id, "я")]
+    return []
+
+
+def event_detail(request, pk):
+    event = get_object_or_404(Event.objects.select_related("organizer"), pk=pk)
+    user = request.user
+    organizer = is_center(user) or may_manage_municipality(user, event.organizer.municipality_id)
+    participations = event.participations.select_related("person").order_by("person__last_name")
+    if not organizer:
+        scope = scope_of(user)
+        participations = participations.filter(
+            Q(person_id=user.person_id)
+            | Q(person__employments__organization_id__in=scope.organization_ids)
+            | Q(person__employments__organization__municipality_id__in=scope.municipality_ids)
+        ).distinct()
+    choices = _register_choices(user)
+    return render(
+        request,
+        "resources/event_detail.html",
+        {
+            "event": event,
+            "participations": participations,
+            "taken": event.participations.count(),
+            "organizer": organizer,
+            "register_form": forms.RegisterForm(people=choices) if choices else None,
+            "competences": event.competences.all(),
+        },
+    )
+
+
+@require_POST
+def event_register(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    form = forms.RegisterForm(request.POST, people=_register_choices(request.user))
+    if not form.is_valid():
+        messages.error(request, "Выберите педагога из списка.")
+        return redirect("resources:event", pk=pk)
+    person = get_object_or_404(Person, pk=form.cleaned_data["person"])
+    try:
+        actions.register(event, person, request.user, form.cleaned_data["role"], form.cleaned_data["topic"])
+    except ResourceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{person.full_name}: регистрация принята.")
+    return redirect("resources:event", pk=pk)
+
+
+@require_POST
+def event_attendance(request, pk):
+    event = get_object_or_404(Event.objects.select_related("organizer"), pk=pk)
+    person = get_object_or_404(
+        Person, pk=request.POST.get("person") if (request.POST.get("person") or "").isdigit() else 0
+    )
+    role = request.POST.get("role") or None
+    if role and role not in ("participant", "speaker", "winner", "prize_winner"):
+        role = None
+    try:
+        actions.mark_attendance(event, person, request.user, request.POST.get("attended") == "yes", role)
+    except ResourceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{person.full_name}: отмечено.")
+    return redirect("resources:event", pk=pk)
+
+
+# --- internships ---------------------------------------------------------------------------------------------
+
+
+def internship_list(request):
+    qs = (
+        Internship.objects.select_related("site")
+        .annotate(taken=Count("participants"))
+        .order_by("start", "title")
+    )
+    return render(
+        request,
+        "resources/internship_list.html",
+        {"page": _page(request, qs), "can_edit": is_center(request.user)},
+    )
+
+
+def internship_form(request, pk=None):
+    _require_center(request.user)
+    internship = get_object_or_404(Internship, pk=pk) if pk else None
+    form = forms.InternshipForm(request.POST or None, instance=internship)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, "Стажировка сохранена.")
+        return redirect("resources:internship", pk=saved.pk)
+    return render(request, "resources/form.html", {"form": form, "title": internship or "Новая стажировка"})
+
+
+def internship_detail(request, pk):
+    internship = get_object_or_404(Internship.objects.select_related("site"), pk=pk)
+    choices = _register_choices(request.user)
+    return render(
+        request,
+        "resources/internship_detail.html",
+        {
+            "internship": internship,
+            "participants": internship.participants.select_related("person").order_by("person__last_name"),
+            "register_form": forms.RegisterForm(people=choices) if choices else None,
+            "is_center": is_center(request.user),
+        },
+    )
+
+
+@require_POST
+def internship_add(request, pk):
+    internship = get_object_or_404(Internship, pk=pk)
+    person_id = request.POST.get("person") or ""
+    if not person_id.isdigit() or int(person_id) not in {pk_ for pk_, _ in _register_choices(request.user)}:
+        messages.error(request, "Выберите педагога из списка.")
+        return redirect("resources:internship", pk=pk)
+    person = get_object_or_404(Person, pk=person_id)
+    try:
+        actions.add_intern(internship, person, request.user)
+    except ResourceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{person.full_name} направлен(а) на стажировку.")
+    return redirect("resources:internship", pk=pk)
+
+
+@require_POST
+def internship_complete(request, pk, participant_pk):
+    _require_center(request.user)
+    internship = get_object_or_404(Internship, pk=pk)
+    internship.participants.filter(pk=participant_pk).update(completed=request.POST.get("completed") == "yes")
+    messages.success(request, "Сохранено.")
+    return redirect("resources:internship", pk=pk)
+
+
+def _may_report_for(user, site):
+    return is_center(user) or (
+        has_role(user, "school_coordinator") and site.pk in scope_of(user).organization_ids
+    )
+
+
+def site_detail(request, pk):
+    """An internship site: its internships, participants, monthly reports."""
+    site = get_object_or_404(Organization, pk=pk, statuses__kind="internship_site")
+    if not (
+        is_center(request.user)
+        or _may_report_for(request.user, site)
+        or may_manage_municipality(request.user, site.municipality_id)
+    ):
+        raise PermissionDenied
+    form = forms.SiteReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not _may_report_for(request.user, site):
+            raise PermissionDenied
+        if form.is_valid():
+            month = form.cleaned_data["month"].replace(day=1)
+            if SiteReport.objects.filter(site=site, month=month).exists():
+                form.add_error("month", f"Отчёт за {month:%m.%Y} уже есть")
+            else:
+                report = form.save(commit=False)
+                report.site, report.month, report.created_by = site, month, request.user
+                report.save()
+                messages.success(request, f"Отчёт за {month:%m.%Y} сохранён.")
+                return redirect("resources:site", pk=pk)
+    internships = site.internships.annotate(taken=Count("participants")).order_by("-start")
+    return render(
+        request,
+        "resources/site_detail.html",
+        {
+            "site": site,
+            "internships": internships,
+            "reports": site.site_reports.all(),
+            "form": form if _may_report_for(request.user, site) else None,
+        },
+    )
+
+
+def site_report_file(request, pk):
+    report = get_object_or_404(SiteReport.objects.select_related("site"), pk=pk)
+    site = report.site
+    if not (
+        is_center(request.user)
+        or _may_report_for(request.user, site)
+        or may_manage_municipality(request.user, site.municipality_id)
+    ):
+        raise PermissionDenied
+    if not report.file:
+        raise Http404
+    return FileResponse(
+        report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
+    )
+
+
+# --- communities ---------------------------------------------------------------------------------------------
+
+
+def community_list(request):
+    qs = (
+        Community.objects.select_related("municipality", "subject")
+        .annotate(n=Count("members"))
+        .order_by("name")
+    )
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(theme__icontains=q))
+    if request.GET.get("level") in Level.values:
+        qs = qs.filter(level=request.GET["level"])
+    return render(
+        request,
+        "resources/community_list.html",
+        {
+            "page": _page(request, qs),
+            "params": request.GET,
+            "levels": Level.choices,
+            "can_edit": is_center(request.user) or has_role(request.user, "municipal_coordinator"),
+        },
+    )
+
+
+def community_form(request, pk=None):
+    user = request.user
+    if not (is_center(user) or has_role(user, "municipal_coordinator")):
+        raise PermissionDenied
+    community = get_object_or_404(Community, pk=pk) if pk else None
+    form = forms.CommunityForm(request.POST or None, instance=community)
+    if not is_center(user):
+        form.fields["municipality"].queryset = Municipality.objects.filter(
+            pk__in=scope_of(user).municipality_ids
+        )
+        form.fields["level"].choices = [(Level.MUNICIPAL, "муниципальный")]
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, "Сообщество сохранено.")
+        return redirect("resources:community", pk=saved.pk)
+    return render(request, "resources/form.html", {"form": form, "title": community or "Новое сообщество"})
+
+
+def _may_lead(user, community):
+    if is_center(user):
+        return True
+    if community.municipality_id and may_manage_municipality(user, community.municipality_id):
+        return True
+    return (
+        bool(user.person_id) and community.members.filter(person_id=user.person_id, status="leader").exists()
+    )
+
+
+def community_detail(request, pk):
+    community = get_object_or_404(Community.objects.select_related("municipality", "subject"), pk=pk)
+    lead = _may_lead(request.user, community)
+    return render(
+        request,
+        "resources/community_detail.html",
+        {
+            "community": community,
+            "members": community.members.select_related("person").order_by("status", "person__last_name"),
+            "meetings": community.meetings.all()[:100],
+            "lead": lead,
+            "member_form": forms.MemberForm() if lead else None,
+            "meeting_form": forms.MeetingForm() if lead else None,
+            "is_member": bool(request.user.person_id)
+            and community.members.filter(person_id=request.user.person_id).exists(),
+        },
+    )
+
+
+@require_POST
+def community_join(request, pk):
+    """A teacher joins a community themselves, or its leader (the center, the municipality) adds someone by
+    SNILS."""
+    from django.core.exceptions import ValidationError
+
+    from profrost.core.validators import normalize_snils
+
+    community = get_object_or_404(Community, pk=pk)
+    lead = _may_lead(request.user, community)
+    if "snils" in request.POST:
+        if not lead:
+            raise PermissionDenied
+        form = forms.MemberForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Укажите СНИЛС и статус.")
+            return redirect("resources:community", pk=pk)
+        try:
+            snils = normalize_snils(form.cleaned_data["snils"])
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("resources:community", pk=pk)
+        person = Person.objects.filter(snils=snils).first()
+        if person is None:
+            messages.error(request, "Педагог с таким СНИЛС не найден.")
+            return redirect("resources:community", pk=pk)
+        status = form.cleaned_data["status"]
+    elif request.user.person_id:
+        person, status = request.user.person, "member"
+    else:
+        raise PermissionDenied
+    try:
+        actions.add_member(community, person, status, request.user, leader=lead)
+    except ResourceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{person.full_name} — в сообществе.")
+    return redirect("resources:community", pk=pk)
+
+
+@require_POST
+def community_meeting(request, pk):
+    community = get_object_or_404(Community, pk=pk)
+    if not _may_lead(request.user, community):
+        raise PermissionDenied
+    form = forms.MeetingForm(request.POST)
+    if form.is_valid():
+        meeting = form.save(commit=False)
+        meeting.community = community
+        meeting.save()
+        messages.success(request, "Заседание добавлено.")
+    else:
+        messages.error(request, "Укажите дату (ДД.ММ.ГГГГ) и тему.")
+    return redirect("resources:community", pk=pk)
+
+
+# --- growth record ---------------------------------------------------------------------------------------------
+
+
+def growth_export(request, person_pk, fmt):
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404
+    from profrost.resources.growth import growth_pdf, growth_record, growth_sheets
+
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_pk)
+    if request.user.person_id != person.pk:
+        journal(JournalAction.EXPORT, request=request, obj=person, what="growth record", format=fmt)
+    record = growth_record(person)
+    if fmt == "xlsx":
+        return xlsx_response(f"портфолио-{person.pk}.xlsx", growth_sheets(record))
+    return growth_pdf(request, person, record)
