@@ -309,6 +309,34 @@ class Catalog:
         return matches
 
 
+def people_facts(person_ids, on=None):
+    """PersonFacts for many people from one query over their current jobs (the route generator's batch)."""
+    on = on or datetime.date.today()
+    rows = (
+        Employment.objects.filter(person_id__in=list(person_ids))
+        .filter(Q(end__isnull=True) | Q(end__gte=on))
+        .order_by("person_id", "-is_main", "pk")
+        .values_list("person_id", "organization_id", "organization__municipality_id", "position_id", "pk")
+    )
+    jobs, facts = {}, {}
+    for person_id, organization_id, municipality_id, position_id, job_id in rows:
+        jobs.setdefault(person_id, []).append((organization_id, municipality_id, position_id, job_id))
+    subjects = {}
+    for job_id, subject_id in Employment.subjects.through.objects.filter(
+        employment__person_id__in=list(person_ids)
+    ).values_list("employment_id", "subject_id"):
+        subjects.setdefault(job_id, set()).add(subject_id)
+    for person_id in person_ids:
+        mine = jobs.get(person_id, [])
+        facts[person_id] = PersonFacts(
+            municipality_id=mine[0][1] if mine else None,
+            organization_ids=frozenset(j[0] for j in mine),
+            position_ids=frozenset(j[2] for j in mine),
+            subject_ids=frozenset(s for j in mine for s in subjects.get(j[3], ())),
+        )
+    return facts
+
+
 def _codes_for(through, key, ids):
     out = {}
     for pk, code in through.objects.filter(**{f"{key}__in": list(ids)}).values_list(key, "competence__code"):
