@@ -114,3 +114,66 @@ def test_teacher_closes_the_test_halfway_comes_back_and_sees_deficits(world, liv
     assert "выраженный" in page.inner_text("main")
     result = Result.objects.get(person=world["inside"]["teacher"])
     assert (result.total_percent, result.status) == (Decimal("33.33"), "scored")
+
+
+def _login(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "Пароль-для-теста-2024")
+    page.click("button[type=submit]")
+
+
+def test_application_to_certificate_across_four_roles(world, live_server, page, browser):
+    from profrost.diagnostics.models import Competence, CompetenceGroup
+    from profrost.resources.models import Enrollment
+    from tests.test_resources import make_cohort
+
+    group = CompetenceGroup.objects.get_or_create(code="МТ", defaults={"name": "Методические"})[0]
+    Competence.objects.get_or_create(code="МТ1", defaults={"name": "Урок", "group": group})
+    cohort = make_cohort(world, capacity=5, quotas={world["municipalities"][0]: 1})
+    first, second = world["teachers"][0], world["teachers"][1]
+    school = world["schools"][0]
+    url = f"{live_server.url}/resources/cohorts/{cohort.pk}/"
+
+    # The school coordinator applies for two teachers: the second is over quota and waits.
+    _login(page, live_server, "sc_in")
+    page.goto(url)
+    page.select_option("#id_person", f"{first.pk}:{school.pk}")
+    page.click("#apply-form button[type=submit]")
+    assert "подана" in page.inner_text(".alert")
+    page.select_option("#id_person", f"{second.pk}:{school.pk}")
+    page.check("#id_waitlist")
+    page.click("#apply-form button[type=submit]")
+    assert "в листе ожидания" in page.inner_text(".alert")
+
+    # The municipal coordinator confirms the one within the quota.
+    context = browser.new_context()
+    mc = context.new_page()
+    _login(mc, live_server, "mc_in")
+    mc.goto(url)
+    mc.click("#applications >> text=Подтвердить")
+    assert "Заявка подтверждена" in mc.inner_text(".alert")
+    context.close()
+
+    # The center enrolls, marks the study and the completion with a certificate.
+    context = browser.new_context()
+    center = context.new_page()
+    _login(center, live_server, "center_staff")
+    center.goto(url)
+    center.click("#applications >> text=Зачислить")
+    center.click("#enrollments >> text=Сохранить")  # → обучается
+    center.select_option("#enrollments select[name=attestation]", "yes")
+    center.fill("#enrollments input[name=certificate_number]", "342400777001")
+    center.fill("#enrollments input[name=certificate_date]", "25.12.2026")
+    center.click("#enrollments >> text=Сохранить")
+    assert "Сохранено" in center.inner_text(".alert")
+    context.close()
+    assert Enrollment.objects.get(person=first).status == "completed"
+
+    # The teacher's growth record shows the certificate.
+    context = browser.new_context()
+    teacher = context.new_page()
+    _login(teacher, live_server, "teacher_in")
+    teacher.click("text=Моя карточка")
+    assert "№ 342400777001 от 25.12.2026" in teacher.inner_text("#growth-programs")
+    context.close()
