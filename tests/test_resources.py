@@ -314,3 +314,28 @@ def test_two_coordinators_taking_the_last_place_at_once():
     assert sorted(outcomes)[0] == "ok" and outcomes.count("ok") == 1
     assert any("Квота исчерпана: занято 1 из 1" in o for o in outcomes)
     assert Application.objects.filter(cohort=cohort, status="submitted").count() == 1
+
+
+def test_course_entry_diagnostic_invites_the_cohorts_listeners(world):
+    from profrost.diagnostics import testing
+    from profrost.diagnostics.models import Campaign, Instrument
+
+    mun = world["municipalities"][0]
+    cohort = make_cohort(world, capacity=5, quotas={mun: 3})
+    sc, mc, center = (
+        world["users"][k] for k in ("school_coordinator_in", "municipal_coordinator_in", "center_staff")
+    )
+    for teacher in world["teachers"][:2]:
+        application = actions.apply(cohort, teacher, world["schools"][0], sc)
+        actions.confirm(application, mc)
+        actions.enroll(Application.objects.get(pk=application.pk), center)
+    expelled = Enrollment.objects.get(person=world["teachers"][1])
+    actions.move_enrollment(expelled, center, "expelled")
+    campaign = Campaign.objects.create(
+        instrument=Instrument.objects.create(name="Входная диагностика курса"),
+        name="Вход",
+        kind="course",
+        cohort=cohort,
+    )
+    assert testing.invite_participants(campaign) == 1  # the expelled listener is not invited
+    assert list(campaign.results.values_list("person_id", flat=True)) == [world["teachers"][0].pk]

@@ -39,6 +39,7 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
             "end",
             "time_limit",
             "one_per_screen",
+            "cohort",
             "municipalities",
             "positions",
             "subjects",
@@ -53,6 +54,7 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
             "positions": "Пусто — все должности",
             "subjects": "Пусто — все предметы",
             "time_limit": "Только для онлайн-тестирования; пусто — без ограничения",
+            "cohort": "Только для входной/выходной диагностики курса: приглашаются слушатели группы",
             "experts": "Развёрнутые ответы распределяются между ними поровну; пусто — проверяет центр",
         }
 
@@ -63,12 +65,17 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
         from profrost.accounts.models import User
 
         self.fields["instrument"].queryset = Instrument.objects.current()
+        from profrost.resources.models import Cohort
+
+        self.fields["cohort"].queryset = Cohort.objects.select_related("program").order_by("-start")
         self.fields["experts"].queryset = User.objects.filter(is_active=True, roles__role="expert").distinct()
 
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "Окончание раньше начала")
+        if data.get("cohort") and data.get("kind") != "course":
+            self.add_error("cohort", "Учебная группа указывается только для диагностики курса")
         return data
 
 

@@ -149,6 +149,14 @@ class Campaign(models.Model):
         "people.Position", blank=True, related_name="+", verbose_name="должности"
     )
     subjects = models.ManyToManyField("people.Subject", blank=True, related_name="+", verbose_name="предметы")
+    cohort = models.ForeignKey(
+        "resources.Cohort",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name="учебная группа (входная/выходная диагностика курса)",
+    )
     experts = models.ManyToManyField(
         "accounts.User",
         blank=True,

@@ -24,6 +24,20 @@ class TestClosed(Exception):
 def invite_participants(campaign):
     """Everyone in the campaign's scope (municipalities, organizations, positions, subjects; empty = all) with a
     current job gets an invitation; re-running invites only the new ones."""
+    if campaign.cohort_id:
+        # A course's entry/exit diagnostic: the cohort's listeners (not expelled).
+        people = Person.objects.filter(
+            enrollments__cohort_id=campaign.cohort_id,
+            enrollments__status__in=["enrolled", "studying", "completed"],
+        ).exclude(results__campaign=campaign)
+        created = Result.objects.bulk_create(
+            [
+                Result(campaign=campaign, person_id=pk, status=ResultStatus.INVITED)
+                for pk in people.values_list("pk", flat=True)
+            ],
+            ignore_conflicts=True,
+        )
+        return len(created)
     today = datetime.date.today()
     jobs = Employment.objects.filter(Q(end__isnull=True) | Q(end__gte=today))
     if campaign.municipalities.exists():
