@@ -74,6 +74,7 @@ OBJECT_URLS = {
     "diagnostics:take": ("own", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:save_answer": ("own", lambda o: {"pk": o.pk}, None, "post"),
     "diagnostics:submit": ("own", lambda o: {"pk": o.pk}, None, "post"),
+    "resources:person_matches": ("teacher", lambda o: {"person_pk": o.pk}, None, "get"),
     "resources:growth_export": ("teacher", lambda o: {"person_pk": o.pk, "fmt": "xlsx"}, None, "get"),
     "resources:program": ("program", lambda o: {"pk": o.pk}, None, "get"),
     "resources:program_edit": ("program", lambda o: {"pk": o.pk}, REGION, "get"),

@@ -283,3 +283,34 @@ def test_site_reports_and_communities(world, client, settings, tmp_path):
         == 403
     )
     assert "РУМО учителей математики" in client.get(f"/people/{world['teachers'][0].pk}/").content.decode()
+
+
+def test_person_matches_page(world, client, tmp_path):
+    from profrost.core.imports import run_import
+    from tests.test_imports import write_csv
+    from tests.test_results_import import MAP
+
+    mun = world["municipalities"][0]
+    make_cohort(world, make_program(world, "Урок по ФГОС", ("МТ1",), federal=True), quotas={mun: 2})
+    teacher = world["teachers"][0]
+    client.force_login(world["users"]["teacher_in"])
+    assert "нет оценённых результатов" in client.get(f"/resources/match/{teacher.pk}/").content.decode()
+    instrument = run_import(
+        "instrument", write_csv(tmp_path / "m.csv", MAP, headers=list(MAP[0])), options={"name": "ДПК"}
+    ).created_id
+    from profrost.diagnostics.models import Campaign
+
+    campaign = Campaign.objects.create(instrument_id=instrument, name="ДПК-2026", kind="federal")
+    run_import(
+        "results",
+        write_csv(
+            tmp_path / "r.csv",
+            [{"СНИЛС": teacher.snils, "Дата": "15.10.2026", "1": "0", "2": "0", "3": "5", "4": "1"}],
+            headers=["СНИЛС", "Дата", "1", "2", "3", "4"],
+        ),
+        options={"campaign": campaign.pk},
+    )
+    page = client.get(f"/resources/match/{teacher.pk}/").content.decode()
+    # Deficit МТ1 (0 of 5) only: МТ4 is 5/8 = 62.5 %, ПП1 100 %.
+    assert "<strong>МТ1</strong>" in page and "Урок по ФГОС" in page and "развивает МТ1; ФР ДПП; 36 ч" in page
+    assert client.get(f"/resources/match/{world['teachers'][15].pk}/").status_code == 404

@@ -20,9 +20,7 @@ def navigation(request):
         or user.is_superuser
     ):
         items.append(("diagnostics:campaigns", "Диагностики"))
-    items.append(("resources:programs", "Программы"))
-    items.append(("resources:events", "Мероприятия"))
-    items.append(("resources:communities", "Сообщества"))
+    items.append(("resources:programs", "Ресурсы"))
     if roles & {"region_admin", "center_staff", "methodologist", "expert"} or user.is_superuser:
         items.append(("diagnostics:competences", "Компетенции"))
     if roles & {"region_admin", "center_staff", "expert"} or user.is_superuser:

@@ -40,5 +40,6 @@ urlpatterns = [
     path("communities/<int:pk>/edit/", views.community_form, name="community_edit"),
     path("communities/<int:pk>/join/", views.community_join, name="community_join"),
     path("communities/<int:pk>/meetings/", views.community_meeting, name="community_meeting"),
+    path("match/<int:person_pk>/", views.person_matches, name="person_matches"),
     path("growth/<int:person_pk>.<str:fmt>", views.growth_export, name="growth_export"),
 ]

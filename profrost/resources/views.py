@@ -812,3 +812,51 @@ def growth_export(request, person_pk, fmt):
     if fmt == "xlsx":
         return xlsx_response(f"портфолио-{person.pk}.xlsx", growth_sheets(record))
     return growth_pdf(request, person, record)
+
+
+# --- matching ----------------------------------------------------------------------------------------------
+
+
+def person_matches(request, person_pk):
+    """Resources for a person's deficits from their latest diagnosis, ranked and explained."""
+    from profrost.diagnostics.models import CompetenceResult, Result
+    from profrost.resources.matching import match_resources
+
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_pk)
+    latest = (
+        Result.objects.filter(person=person, status="scored")
+        .select_related("campaign")
+        .order_by("-taken_on", "-pk")
+        .first()
+    )
+    codes = []
+    if latest:
+        codes = list(
+            CompetenceResult.objects.filter(result=latest, is_deficit=True)
+            .order_by("competence__code")
+            .values_list("competence__code", flat=True)
+        )
+    start = datetime.date.today()
+    end = start + datetime.timedelta(days=365)
+    matches = match_resources(codes, person, start, end) if codes else []
+    covered = {c for m in matches for c in m.covers}
+    links = {
+        "cohort": "resources:cohort",
+        "event": "resources:event",
+        "internship": "resources:internship",
+        "community": "resources:community",
+    }
+    return render(
+        request,
+        "resources/person_matches.html",
+        {
+            "person": person,
+            "result": latest,
+            "codes": codes,
+            "uncovered": [c for c in codes if c not in covered],
+            "matches": [(m, links[m.kind]) for m in matches[:100]],
+            "total": len(matches),
+            "start": start,
+            "end": end,
+        },
+    )
