@@ -464,15 +464,19 @@ def event_form(request, pk=None):
 
 
 def _register_choices(user):
-    if has_role(user, *COORDINATORS) or is_center(user):
+    """Whom this user may register: a coordinator their current staff (a school's, a municipality's — the
+    first 2,000 by name), a teacher themselves. The center organizes and marks; schools register."""
+    if has_role(user, *COORDINATORS):
         scope = scope_of(user)
-        jobs = Employment.objects.filter(end__isnull=True).select_related("person")
-        if not is_center(user):
-            jobs = jobs.filter(
+        jobs = (
+            Employment.objects.filter(Q(end__isnull=True) | Q(end__gte=datetime.date.today()))
+            .filter(
                 Q(organization_id__in=scope.organization_ids)
                 | Q(organization__municipality_id__in=scope.municipality_ids)
             )
-        people = [(j.person_id, j.person.full_name) for j in jobs.order_by("person__last_name")[:2000]]
+            .select_related("person")
+        )
+        people = [(j.person_id, j.person.full_name) for j in jobs.order_by("person__last_name", "person__first_name")[:2000]]
         if people:
             return list(dict.fromkeys(people))
     if user.person_id:
