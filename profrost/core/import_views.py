@@ -18,14 +18,26 @@ WHO_MAY_IMPORT = {
     "staff": ("region_admin", "center_staff", "municipal_coordinator", "school_coordinator"),
     "results": ("region_admin", "center_staff"),
     "instrument": ("region_admin", "center_staff"),
+    "programs": ("region_admin", "center_staff"),
+    "events": ("region_admin", "center_staff"),
+    "cohorts": ("region_admin", "center_staff"),
+    "cohort_results": ("region_admin", "center_staff"),
 }
 
 
 def _options(request, kind):
-    """Kind-specific parameters: the campaign that results are loaded into, the name of an instrument."""
+    """Kind-specific parameters: the campaign that results are loaded into, the name of an instrument, the
+    cohort whose training results are loaded."""
     if kind == "instrument":
         name = (request.POST.get("name") or request.GET.get("name") or "").strip()[:300]
         return ({"name": name} if name else {}), None
+    if kind == "cohort_results":
+        from profrost.resources.models import Cohort
+
+        cohorts = Cohort.objects.select_related("program").order_by("-start", "pk")
+        raw = request.POST.get("cohort") or request.GET.get("cohort") or ""
+        cohort = cohorts.filter(pk=raw).first() if raw.isdigit() else None
+        return ({"cohort": cohort.pk} if cohort else {}), cohorts
     if kind != "results":
         return {}, None
     from profrost.diagnostics.models import Campaign
@@ -78,6 +90,14 @@ def import_upload(request, kind):
         return render(request, "core/import_choose_campaign.html", {"campaigns": campaigns, "kind": kind})
     if kind == "instrument" and not options:
         return render(request, "core/import_instrument_name.html", {"kind": kind})
+    if kind == "cohort_results" and not options:
+        # Results are loaded into one cohort: the link on the cohort's page carries it (?cohort=<id>).
+        messages.info(
+            request,
+            "Результаты обучения загружаются в одну учебную группу: откройте страницу группы и загрузите "
+            "файл оттуда (список группы для заполнения выгружается там же).",
+        )
+        return redirect("core:import_list")
     importer = get_importer(kind)(user=request.user, **options)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

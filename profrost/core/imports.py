@@ -31,6 +31,7 @@ def get_importer(kind):
     # Importers live in their apps; importing the modules registers them.
     import profrost.diagnostics.imports  # noqa: F401
     import profrost.people.imports  # noqa: F401
+    import profrost.resources.imports  # noqa: F401
     import profrost.structure.imports  # noqa: F401
 
     try:

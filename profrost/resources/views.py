@@ -476,7 +476,10 @@ def _register_choices(user):
             )
             .select_related("person")
         )
-        people = [(j.person_id, j.person.full_name) for j in jobs.order_by("person__last_name", "person__first_name")[:2000]]
+        people = [
+            (j.person_id, j.person.full_name)
+            for j in jobs.order_by("person__last_name", "person__first_name")[:2000]
+        ]
         if people:
             return list(dict.fromkeys(people))
     if user.person_id:

@@ -14,7 +14,7 @@ from profrost.core.models import JournalAction
 
 
 class Command(BaseCommand):
-    help = "Загрузка данных из XLSX/CSV: profrost import organizations|staff FILE"
+    help = "Загрузка данных из XLSX/CSV: profrost import <вид> FILE (organizations, staff, programs, …)"
 
     def add_arguments(self, parser):
         get_importer("staff")  # registers the importers
@@ -25,8 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="логин: загрузка в пределах его области доступа")
         parser.add_argument("--name", help="наименование (для загрузки карты заданий инструмента)")
         parser.add_argument("--campaign", type=int, help="id диагностики (для загрузки результатов)")
+        parser.add_argument(
+            "--cohort", type=int, help="id учебной группы (для загрузки результатов обучения)"
+        )
 
-    def handle(self, kind, file, dry_run, skip_invalid, user, name=None, campaign=None, **options):
+    def handle(
+        self, kind, file, dry_run, skip_invalid, user, name=None, campaign=None, cohort=None, **options
+    ):
         account = None
         if user:
             from profrost.accounts.models import User
@@ -43,9 +48,13 @@ class Command(BaseCommand):
             raise CommandError("укажите --name: наименование инструмента")
         if kind == "results" and not campaign:
             raise CommandError("укажите --campaign: id диагностики")
-        extra = (
-            {"name": name} if kind == "instrument" else {"campaign": campaign} if kind == "results" else {}
-        )
+        if kind == "cohort_results" and not cohort:
+            raise CommandError("укажите --cohort: id учебной группы")
+        extra = {
+            "instrument": {"name": name},
+            "results": {"campaign": campaign},
+            "cohort_results": {"cohort": cohort},
+        }.get(kind, {})
         result = run_import(
             kind,
             file,
