@@ -96,6 +96,7 @@ OBJECT_URLS = {
     "resources:event_attendance": ("event", lambda o: {"pk": o.pk}, None, "post"),
     "resources:internship": ("internship", lambda o: {"pk": o.pk}, None, "get"),
     "resources:internship_edit": ("internship", lambda o: {"pk": o.pk}, REGION, "get"),
+    "resources:internship_mentor": ("internship", lambda o: {"pk": o.pk}, REGION, "post"),
     "resources:internship_add": ("internship", lambda o: {"pk": o.pk}, None, "post"),
     "resources:internship_complete": (
         "intern",

@@ -314,3 +314,46 @@ def test_person_matches_page(world, client, tmp_path):
     # Deficit МТ1 (0 of 5) only: МТ4 is 5/8 = 62.5 %, ПП1 100 %.
     assert "<strong>МТ1</strong>" in page and "Урок по ФГОС" in page and "развивает МТ1; ФР ДПП; 36 ч" in page
     assert client.get(f"/resources/match/{world['teachers'][15].pk}/").status_code == 404
+
+
+def test_internship_mentors_interns_and_capacity(world, client):
+    from profrost.resources.models import Internship
+    from profrost.structure.models import OrganizationStatus
+
+    site = world["schools"][2]
+    OrganizationStatus.objects.create(
+        organization=site, kind="internship_site", start=datetime.date(2026, 1, 1)
+    )
+    client.force_login(world["users"]["center_staff"])
+    page = client.post(
+        "/resources/internships/new/",
+        {
+            "title": "Стажировка по ФГ",
+            "site": world["schools"][0].pk,
+            "start": "01.02.2027",
+            "end": "05.02.2027",
+            "capacity": "1",
+        },
+    ).content.decode()
+    assert "Выберите корректный вариант" in page  # not an internship site
+    client.post(
+        "/resources/internships/new/",
+        {
+            "title": "Стажировка по ФГ",
+            "site": site.pk,
+            "start": "01.02.2027",
+            "end": "05.02.2027",
+            "capacity": "1",
+        },
+    )
+    internship = Internship.objects.get()
+    url = f"/resources/internships/{internship.pk}/"
+    page = client.post(url + "mentors/", {"snils": world["teachers"][0].snils}, follow=True).content.decode()
+    assert "нет педагога с таким СНИЛС" in page  # teacher 0 works elsewhere
+    client.post(url + "mentors/", {"snils": world["teachers"][4].snils})  # teacher 4 works at the site
+    assert list(internship.mentors.all()) == [world["teachers"][4]]
+    client.force_login(world["users"]["school_coordinator_in"])
+    client.post(url + "add/", {"person": world["teachers"][0].pk})
+    page = client.post(url + "add/", {"person": world["teachers"][1].pk}, follow=True).content.decode()
+    assert "Мест нет: все 1 заняты" in page
+    assert client.post(url + "mentors/", {"snils": world["teachers"][5].snils}).status_code == 403

@@ -26,6 +26,7 @@ urlpatterns = [
     path("internships/new/", views.internship_form, name="internship_create"),
     path("internships/<int:pk>/", views.internship_detail, name="internship"),
     path("internships/<int:pk>/edit/", views.internship_form, name="internship_edit"),
+    path("internships/<int:pk>/mentors/", views.internship_mentor, name="internship_mentor"),
     path("internships/<int:pk>/add/", views.internship_add, name="internship_add"),
     path(
         "internships/<int:pk>/participants/<int:participant_pk>/",

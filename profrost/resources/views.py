@@ -609,6 +609,33 @@ def internship_add(request, pk):
 
 
 @require_POST
+def internship_mentor(request, pk):
+    """The center names a mentor at the site (a teacher of the site, found by SNILS) or removes one."""
+    from django.core.exceptions import ValidationError
+
+    from profrost.core.validators import normalize_snils
+
+    _require_center(request.user)
+    internship = get_object_or_404(Internship, pk=pk)
+    if (request.POST.get("remove") or "").isdigit():
+        internship.mentors.remove(int(request.POST["remove"]))
+        messages.success(request, "Наставник снят.")
+        return redirect("resources:internship", pk=pk)
+    try:
+        snils = normalize_snils(request.POST.get("snils", ""))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("resources:internship", pk=pk)
+    person = Person.objects.filter(snils=snils, employments__organization=internship.site_id).first()
+    if person is None:
+        messages.error(request, f"На площадке «{internship.site.name}» нет педагога с таким СНИЛС.")
+    else:
+        internship.mentors.add(person)
+        messages.success(request, f"{person.full_name} — наставник стажировки.")
+    return redirect("resources:internship", pk=pk)
+
+
+@require_POST
 def internship_complete(request, pk, participant_pk):
     _require_center(request.user)
     internship = get_object_or_404(Internship, pk=pk)
