@@ -69,6 +69,22 @@ def test_trial_prints_one_login_per_role_and_demo_logins_need_debug(client):
         call_command("trial", "--no-serve", "--people", "300", stdout=out)
     lines = [line for line in out.getvalue().splitlines() if line.startswith("demo_")]
     assert len(lines) == 8
+    # The demo content: a scored federal diagnostic and a catalog to match its deficits against.
+    from profrost.diagnostics.models import Campaign, CompetenceResult, Result
+    from profrost.resources.matching import match_resources
+    from profrost.resources.models import Cohort, Event, Program
+
+    campaign = Campaign.objects.get()
+    scored = Result.objects.filter(campaign=campaign, status="scored")
+    assert 150 < scored.count() < 250 and not Result.objects.exclude(status="scored").exists()
+    assert (Program.objects.count(), Cohort.objects.count(), Event.objects.count()) == (16, 16, 24)
+    deficit = CompetenceResult.objects.filter(is_deficit=True).select_related("result__person").first()
+    import datetime
+
+    today = datetime.date.today()
+    assert match_resources(
+        [deficit.competence.code], deficit.result.person, today, today + datetime.timedelta(days=365)
+    )
     username, password = lines[0].split()[:2]
     assert User.objects.filter(is_demo=True).count() == 8
     creds = {"username": username, "password": password}

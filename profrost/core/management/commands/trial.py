@@ -38,6 +38,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Создано организаций: {counts['organizations']}, педагогов: {counts['people']}"
             )
+            from profrost.core.demo import build_demo
+
+            demo = build_demo(seed)
+            self.stdout.write(
+                f"Демонстрационные данные: результатов диагностики {demo.get('results', 0)}, "
+                f"программ {demo.get('programs', 0)}"
+            )
         logins = self.demo_users()
         self.stdout.write("\nДемонстрационные учётные записи (пароли новые при каждом запуске):\n")
         self.stdout.write(f"{'Логин':<28}{'Пароль':<20}{'Роль':<28}Область")
