@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "profrost.people",
     "profrost.diagnostics",
     "profrost.resources",
+    "profrost.routes",
 ]
 
 MIDDLEWARE = [

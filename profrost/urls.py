@@ -10,6 +10,7 @@ urlpatterns = [
     path("imports/", include("profrost.core.urls")),
     path("diagnostics/", include("profrost.diagnostics.urls")),
     path("resources/", include("profrost.resources.urls")),
+    path("routes/", include("profrost.routes.urls")),
     path("journal/", core_views.journal_list, name="journal"),
 ]
 

@@ -21,6 +21,7 @@ def navigation(request):
     ):
         items.append(("diagnostics:campaigns", "Диагностики"))
     items.append(("resources:programs", "Ресурсы"))
+    items.append(("routes:list", "Маршруты"))
     if roles & {"region_admin", "center_staff", "methodologist", "expert"} or user.is_superuser:
         items.append(("diagnostics:competences", "Компетенции"))
     if roles & {"region_admin", "center_staff", "expert"} or user.is_superuser:
@@ -32,4 +33,7 @@ def navigation(request):
     if user.person_id:
         items.append(("diagnostics:my_tests", "Мои тесты"))
         items.append(("people:me", "Моя карточка"))
-    return {"nav_items": items, "user_roles": sorted(roles)}
+    from profrost.routes.models import Notification
+
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"nav_items": items, "user_roles": sorted(roles), "unread_notifications": unread}

@@ -247,6 +247,7 @@ def _render_card(request, person):
             "is_region_admin": request.user.is_superuser or has_role(request.user, "region_admin"),
             "results": person_history(person),
             "growth": growth_record(person),
+            "routes": person.routes.order_by("-created_at"),
         },
     )
 

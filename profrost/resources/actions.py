@@ -320,6 +320,9 @@ def move_enrollment(
         enrollment.hours_attended = hours
     enrollment.version += 1
     enrollment.save()
+    from profrost.routes.actions import sync_enrollments  # route items linked to this cohort follow it
+
+    sync_enrollments([enrollment])
     return enrollment
 
 

@@ -1143,6 +1143,9 @@ class CohortResultImporter(Importer):
             batch_size=2000,
         )
         _bump(Enrollment, [r["_pk"] for r in changed])
+        from profrost.routes.actions import sync_enrollments
+
+        sync_enrollments(Enrollment.objects.filter(pk__in=[r["_pk"] for r in changed]))
         progress(len(classified))
 
 

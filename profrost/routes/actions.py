@@ -1,0 +1,443 @@
+"""The route's workflow: edit the draft, send for approval, approve or reject (school, optionally municipality),
+report on items, accept or return reports, close; notifications; items linked to the catalog update
+themselves. Every refusal is a RouteError with a Russian message; nothing is written then.
+
+Optimistic locking: a change carries the version the user saw; a stale version is refused with
+core.forms.CONFLICT_MESSAGE.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from profrost.accounts.models import Role, User
+from profrost.core.forms import CONFLICT_MESSAGE
+from profrost.core.scoping import has_role, scope_of
+from profrost.people.models import Employment
+from profrost.routes.models import ItemStatus, Notification, Route, RouteItem, RouteStatus
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = (".pdf", ".docx", ".doc", ".xlsx", ".pptx", ".jpg", ".jpeg", ".png")
+
+
+class RouteError(Exception):
+    """A refused action; the message is for the user."""
+
+
+# --- who may do what -----------------------------------------------------------------------------------------
+
+
+def _current_orgs(person_id):
+    today = datetime.date.today()
+    return set(
+        Employment.objects.filter(person_id=person_id)
+        .filter(Q(end__isnull=True) | Q(end__gte=today))
+        .values_list("organization_id", flat=True)
+    )
+
+
+def is_center(user):
+    return user.is_superuser or has_role(user, "region_admin", "center_staff")
+
+
+def is_owner(user, route):
+    return bool(user.person_id) and user.person_id == route.person_id
+
+
+def is_school(user, route):
+    return has_role(user, "school_coordinator") and bool(
+        _current_orgs(route.person_id) & scope_of(user).organization_ids
+    )
+
+
+def is_municipal(user, route):
+    if not has_role(user, "municipal_coordinator"):
+        return False
+    from profrost.structure.models import Organization
+
+    municipalities = set(
+        Organization.objects.filter(pk__in=_current_orgs(route.person_id)).values_list(
+            "municipality_id", flat=True
+        )
+    )
+    return bool(municipalities & scope_of(user).municipality_ids)
+
+
+def is_tutor(user, route):
+    return route.tutor_id is not None and route.tutor_id == user.pk
+
+
+def may_view(user, route):
+    return (
+        is_center(user)
+        or is_owner(user, route)
+        or is_school(user, route)
+        or is_municipal(user, route)
+        or is_tutor(user, route)
+    )
+
+
+def may_edit(user, route):
+    """The draft is edited by the teacher or their school coordinator (and the center)."""
+    return route.status == RouteStatus.DRAFT and (
+        is_owner(user, route) or is_school(user, route) or is_center(user)
+    )
+
+
+def routes_visible_to(user):
+    """The one scoping rule for route lists: the center all; a municipality's and a school's people; the
+    routes one tutors; one's own."""
+    qs = Route.objects.all()
+    if is_center(user):
+        return qs
+    scope = scope_of(user)
+    today = datetime.date.today()
+    jobs = Employment.objects.filter(Q(end__isnull=True) | Q(end__gte=today))
+    condition = Q(tutor_id=user.pk)
+    if user.person_id:
+        condition |= Q(person_id=user.person_id)
+    if has_role(user, "school_coordinator") and scope.organization_ids:
+        condition |= Q(
+            person_id__in=jobs.filter(organization_id__in=scope.organization_ids).values("person_id")
+        )
+    if has_role(user, "municipal_coordinator") and scope.municipality_ids:
+        condition |= Q(
+            person_id__in=jobs.filter(organization__municipality_id__in=scope.municipality_ids).values(
+                "person_id"
+            )
+        )
+    return qs.filter(condition)
+
+
+# --- notifications --------------------------------------------------------------------------------------------
+
+
+def notify(users, text, url=""):
+    users = [u for u in users if u is not None]
+    Notification.objects.bulk_create([Notification(user=u, text=text[:500], url=url) for u in users])
+    if getattr(settings, "EMAIL_HOST", "") and settings.EMAIL_HOST != "localhost":
+        from django.core.mail import send_mail
+
+        recipients = [u.email for u in users if u.email]
+        if recipients:
+            send_mail("ПрофРост: " + text[:80], text, None, recipients, fail_silently=True)
+
+
+def _teacher(route):
+    return User.objects.filter(person_id=route.person_id, is_active=True).first()
+
+
+def _school_coordinators(route):
+    ids = Role.objects.filter(
+        role="school_coordinator", is_active=True, organization_id__in=_current_orgs(route.person_id)
+    ).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def _municipal_coordinators(route):
+    from profrost.structure.models import Organization
+
+    municipalities = Organization.objects.filter(pk__in=_current_orgs(route.person_id)).values(
+        "municipality_id"
+    )
+    ids = Role.objects.filter(
+        role="municipal_coordinator", is_active=True, municipality_id__in=municipalities
+    ).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def _url(route):
+    return f"/routes/{route.pk}/"
+
+
+# --- the route --------------------------------------------------------------------------------------------------
+
+
+def _locked(route, version=None):
+    route = Route.objects.select_for_update().select_related("person").get(pk=route.pk)
+    if version is not None and int(version) != route.version:
+        raise RouteError(CONFLICT_MESSAGE)
+    return route
+
+
+def _save(route, *fields):
+    route.version += 1
+    route.save(update_fields=[*fields, "version"])
+    return route
+
+
+@transaction.atomic
+def edit_route(route, user, data, version):
+    route = _locked(route, version)
+    if not may_edit(user, route):
+        if route.status != RouteStatus.DRAFT:
+            raise RouteError("Маршрут не в черновике: чтобы изменить его, верните его на доработку.")
+        raise RouteError("Изменять этот маршрут вы не можете.")
+    if data["end"] < data["start"]:
+        raise RouteError("Окончание маршрута раньше начала.")
+    outside = route.items.filter(Q(start__lt=data["start"]) | Q(end__gt=data["end"])).exists()
+    if outside:
+        raise RouteError("Есть пункты с датами вне нового периода: сначала измените их.")
+    route.goal, route.start, route.end = data["goal"], data["start"], data["end"]
+    if "municipal_approval" in data:
+        route.municipal_approval = data["municipal_approval"]
+    if "tutor" in data and (is_center(user) or is_school(user, route)):
+        route.tutor = data["tutor"]
+    return _save(route, "goal", "start", "end", "municipal_approval", "tutor")
+
+
+def _check_item_data(route, data):
+    if data.get("hours") is not None and data["hours"] < 0:
+        raise RouteError("Часы не могут быть отрицательными.")
+    start, end = data.get("start"), data.get("end")
+    if start and end and end < start:
+        raise RouteError("Окончание пункта раньше начала.")
+    for day in (start, end):
+        if day and not (route.start <= day <= route.end):
+            raise RouteError(
+                f"Сроки пункта должны быть в периоде маршрута: {route.start:%d.%m.%Y} — {route.end:%d.%m.%Y}."
+            )
+
+
+ITEM_FIELDS = ("section", "content", "form", "hours", "start", "end")
+
+
+@transaction.atomic
+def save_item(route, user, data, item=None, version=None):
+    """Add or change an item of the draft."""
+    route = _locked(route)
+    if not may_edit(user, route):
+        raise RouteError("Маршрут не в черновике: чтобы изменить его, верните его на доработку.")
+    _check_item_data(route, data)
+    if item is None:
+        item = RouteItem(route=route, position=route.items.count())
+    else:
+        item = RouteItem.objects.select_for_update().get(pk=item.pk, route=route)
+        if version is not None and int(version) != item.version:
+            raise RouteError(CONFLICT_MESSAGE)
+        item.version += 1
+    for f in ITEM_FIELDS:
+        setattr(item, f, data.get(f))
+    item.form = item.form or ""
+    item.save()
+    if "deficits" in data:
+        item.deficits.set(data["deficits"])
+    return item
+
+
+@transaction.atomic
+def delete_item(route, user, item):
+    route = _locked(route)
+    if not may_edit(user, route):
+        raise RouteError("Маршрут не в черновике: чтобы изменить его, верните его на доработку.")
+    RouteItem.objects.filter(pk=item.pk, route=route).delete()
+
+
+@transaction.atomic
+def submit(route, user, version=None):
+    route = _locked(route, version)
+    if route.status != RouteStatus.DRAFT:
+        raise RouteError("На согласование отправляется только черновик.")
+    if not (is_owner(user, route) or is_school(user, route) or is_center(user)):
+        raise RouteError("Отправить маршрут на согласование может педагог или уполномоченный ОО.")
+    if not route.items.exists():
+        raise RouteError("В маршруте нет ни одного пункта.")
+    route.status, route.school_approved_at = RouteStatus.REVIEW, None
+    _save(route, "status", "school_approved_at")
+    notify(_school_coordinators(route), f"ИОМ на согласование: {route.person.full_name}", _url(route))
+    return route
+
+
+@transaction.atomic
+def approve(route, user, comment="", version=None):
+    """The school coordinator approves; with municipal approval required, the municipality then does."""
+    route = _locked(route, version)
+    if route.status != RouteStatus.REVIEW:
+        raise RouteError("Маршрут не на согласовании.")
+    now = timezone.now()
+    if route.municipal_approval and route.school_approved_at is not None:
+        if not (is_municipal(user, route) or is_center(user)):
+            raise RouteError("Маршрут ждёт согласования муниципального координатора.")
+    elif not (is_school(user, route) or is_center(user)):
+        raise RouteError("Утверждает маршрут уполномоченный ОО педагога.")
+    route.review_comment = comment
+    if route.municipal_approval and route.school_approved_at is None:
+        route.school_approved_at = now
+        _save(route, "school_approved_at", "review_comment")
+        notify(_municipal_coordinators(route), f"ИОМ на согласование: {route.person.full_name}", _url(route))
+        return route
+    route.status, route.approved_by, route.approved_at = RouteStatus.APPROVED, user, now
+    _save(route, "status", "approved_by", "approved_at", "review_comment")
+    notify([_teacher(route), route.tutor], f"ИОМ утверждён: {route.person.full_name}", _url(route))
+    return route
+
+
+@transaction.atomic
+def reject(route, user, comment, version=None):
+    route = _locked(route, version)
+    if route.status != RouteStatus.REVIEW:
+        raise RouteError("Маршрут не на согласовании.")
+    if not (is_school(user, route) or is_municipal(user, route) or is_center(user)):
+        raise RouteError("Отклонить маршрут может уполномоченный ОО или муниципальный координатор.")
+    if not comment.strip():
+        raise RouteError("Укажите, что исправить: комментарий обязателен.")
+    route.status, route.review_comment, route.school_approved_at = RouteStatus.DRAFT, comment.strip(), None
+    _save(route, "status", "review_comment", "school_approved_at")
+    notify([_teacher(route)], f"ИОМ возвращён на доработку: {comment.strip()[:200]}", _url(route))
+    return route
+
+
+@transaction.atomic
+def send_back(route, user, version=None):
+    """An approved route goes back to the draft to be changed (and approved again)."""
+    route = _locked(route, version)
+    if route.status not in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS, RouteStatus.REVIEW):
+        raise RouteError("Вернуть на доработку можно маршрут на согласовании, утверждённый или выполняемый.")
+    if not (is_owner(user, route) or is_school(user, route) or is_center(user)):
+        raise RouteError("Вернуть маршрут на доработку может педагог или уполномоченный ОО.")
+    route.status, route.school_approved_at = RouteStatus.DRAFT, None
+    _save(route, "status", "school_approved_at")
+    return route
+
+
+@transaction.atomic
+def close(route, user, success, conclusion, version=None):
+    route = _locked(route, version)
+    if route.status not in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS):
+        raise RouteError("Завершить можно утверждённый или выполняемый маршрут.")
+    if not (is_tutor(user, route) or is_center(user)):
+        raise RouteError("Завершает маршрут тьютор.")
+    if not conclusion.strip():
+        raise RouteError("Напишите заключение по итогам маршрута.")
+    route.status = RouteStatus.DONE if success else RouteStatus.PARTIAL
+    route.conclusion = conclusion.strip()
+    _save(route, "status", "conclusion")
+    notify([_teacher(route)], f"ИОМ завершён: {route.get_status_display()}", _url(route))
+    return route
+
+
+@transaction.atomic
+def cancel(route, user, version=None):
+    route = _locked(route, version)
+    if route.status not in (
+        RouteStatus.DRAFT,
+        RouteStatus.REVIEW,
+        RouteStatus.APPROVED,
+        RouteStatus.IN_PROGRESS,
+    ):
+        raise RouteError("Маршрут уже завершён.")
+    if not (is_center(user) or is_school(user, route)):
+        raise RouteError("Отменить маршрут может центр или уполномоченный ОО.")
+    route.status = RouteStatus.CANCELLED
+    return _save(route, "status")
+
+
+# --- reports -----------------------------------------------------------------------------------------------------
+
+
+def check_evidence(upload):
+    name = upload.name.lower()
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise RouteError(f"Файл «{upload.name}» больше 10 МБ.")
+    if not name.endswith(EVIDENCE_TYPES):
+        raise RouteError(f"Файл «{upload.name}»: допустимы PDF, DOC/DOCX, XLSX, PPTX, JPG, PNG.")
+
+
+@transaction.atomic
+def report(item, user, text, links="", files=(), version=None):
+    """The teacher's reflective report on an item (text, links, files); an approved route starts."""
+    from profrost.routes.models import Evidence
+
+    route = _locked(item.route)
+    if not is_owner(user, route):
+        raise RouteError("Отчёт по пункту представляет сам педагог.")
+    if route.status not in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS):
+        raise RouteError("Отчитываться можно по утверждённому маршруту.")
+    item = RouteItem.objects.select_for_update().get(pk=item.pk)
+    if version is not None and int(version) != item.version:
+        raise RouteError(CONFLICT_MESSAGE)
+    if not text.strip():
+        raise RouteError("Напишите рефлексивный отчёт.")
+    for f in files:
+        check_evidence(f)
+    item.report, item.links = text.strip(), links.strip()
+    item.reported_at, item.accepted, item.version = timezone.now(), None, item.version + 1
+    if item.status == ItemStatus.PLANNED:
+        item.status = ItemStatus.IN_PROGRESS
+    item.save()
+    for f in files:
+        Evidence.objects.create(item=item, file=f, name=f.name[:255], uploaded_by=user)
+    if route.status == RouteStatus.APPROVED:
+        route.status = RouteStatus.IN_PROGRESS
+        _save(route, "status")
+    notify(
+        [route.tutor], f"Отчёт по пункту ИОМ: {route.person.full_name} — {item.content[:100]}", _url(route)
+    )
+    return item
+
+
+@transaction.atomic
+def review_report(item, user, accept, comment="", version=None):
+    route = _locked(item.route)
+    if not (is_tutor(user, route) or is_center(user)):
+        raise RouteError("Отчёты принимает тьютор маршрута.")
+    item = RouteItem.objects.select_for_update().get(pk=item.pk)
+    if version is not None and int(version) != item.version:
+        raise RouteError(CONFLICT_MESSAGE)
+    if not item.reported_at:
+        raise RouteError("По пункту ещё нет отчёта.")
+    if not accept and not comment.strip():
+        raise RouteError("Напишите, что доработать в отчёте.")
+    item.accepted, item.tutor_comment, item.version = accept, comment.strip(), item.version + 1
+    if accept:
+        item.status = ItemStatus.DONE
+    item.save()
+    if not accept:
+        notify(
+            [_teacher(route)], f"Отчёт возвращён: {item.content[:100]} — {comment.strip()[:200]}", _url(route)
+        )
+    return item
+
+
+def sync_enrollments(enrollments):
+    """Items linked to a cohort follow the enrollment: completed with a certificate → done (with the
+    certificate in the report); expelled → not done."""
+    for e in enrollments:
+        items = RouteItem.objects.filter(cohort_id=e.cohort_id, route__person_id=e.person_id).exclude(
+            status__in=[ItemStatus.DONE, ItemStatus.NOT_DONE]
+        )
+        if e.status == "completed" and e.attestation_passed and e.certificate_number:
+            items.update(
+                status=ItemStatus.DONE,
+                accepted=True,
+                report=f"Обучение завершено, удостоверение № {e.certificate_number} от {e.certificate_date:%d.%m.%Y}.",
+                reported_at=timezone.now(),
+                version=F("version") + 1,
+            )
+        elif e.status == "expelled" or (e.status == "completed" and e.attestation_passed is False):
+            items.update(status=ItemStatus.NOT_DONE, version=F("version") + 1)
+
+
+def remind_deadlines(today=None):
+    """Notifications for items past their end without a report and routes past their end (run daily)."""
+    today = today or datetime.date.today()
+    late_items = RouteItem.objects.filter(
+        route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS],
+        end__lt=today,
+        reported_at__isnull=True,
+        status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS],
+    ).select_related("route__person")
+    sent = 0
+    for item in late_items:
+        text = f"Срок пункта ИОМ истёк без отчёта: {item.content[:120]}"
+        teacher = _teacher(item.route)
+        if (
+            teacher
+            and not Notification.objects.filter(user=teacher, text=text[:500], url=_url(item.route)).exists()
+        ):
+            notify([teacher, item.route.tutor], text, _url(item.route))
+            sent += 1
+    return sent

@@ -1,0 +1,280 @@
+"""Routes generated from deficits (issue 5, item 3).
+
+For one person: the resources matching the deficits (resources.matching, the catalog loaded once per run) are
+taken greedily —
+1. courses (cohorts): while a deficit is uncovered, the cohort covering most of the uncovered deficits, a
+   federal-registry program first, then the earliest, that fits the hours budget and overlaps no dated item;
+2. one internship, then events (at most three), by the same rule;
+3. a community line for each competence group in deficit (the community covering most of that group's
+   deficits);
+4. a mentor line for a young specialist.
+Every item says why it is there; deficits nothing covers are kept on the route as «непокрытые».
+
+In bulk, for a campaign: every scored participant with deficits and no route yet for that result (and no
+other active route) gets a draft; rows are written with bulk inserts. Re-running creates nothing new.
+Places are not reserved: a route proposes, the school applies.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from profrost.diagnostics.models import Competence, CompetenceResult, Result, ResultStatus
+from profrost.people.models import Person
+from profrost.resources.matching import Catalog, people_facts
+from profrost.routes.models import ACTIVE, Route, RouteItem, Section
+
+DEFAULT_HOURS = 72
+MAX_EVENTS = 3
+
+
+def academic_year(today=None):
+    """The academic year from today: 1 September … 31 August (the current one until the summer)."""
+    today = today or datetime.date.today()
+    year = today.year if today.month >= 9 else today.year - 1
+    start = max(today, datetime.date(year, 9, 1))
+    return start, datetime.date(year + 1, 8, 31)
+
+
+@dataclass
+class Proposal:
+    section: str
+    content: str
+    form: str = ""
+    hours: int | None = None
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    codes: tuple = ()
+    reason: str = ""
+    links: dict = field(default_factory=dict)
+
+
+def _overlaps(start, end, busy):
+    return any(start <= b_end and b_start <= end for b_start, b_end in busy)
+
+
+def plan(codes, facts, catalog, start, end, hours=DEFAULT_HOURS, young=False, groups=None):
+    """(proposals, uncovered codes) for one person's deficits."""
+    codes = sorted(set(codes))
+    matches = catalog.match(codes, facts)
+    remaining, busy, hours_left, proposals = set(codes), [], hours, []
+
+    def take(kind, limit, use_hours):
+        nonlocal hours_left
+        taken = 0
+        pool = [m for m in matches if m.kind == kind]
+        while remaining and taken < limit:
+            best = None
+            for m in pool:
+                r = m.resource
+                gain = set(m.covers) & remaining
+                if not gain or (use_hours and (r.hours or 0) > hours_left):
+                    continue
+                if r.start and r.end and _overlaps(r.start, r.end, busy):
+                    continue
+                key = (-len(gain), not r.federal, r.start or datetime.date.max, r.title, r.pk)
+                if best is None or key < best[0]:
+                    best = (key, m, gain)
+            if best is None:
+                return
+            _, m, gain = best
+            r = m.resource
+            pool.remove(m)
+            if r.start and r.end:
+                busy.append((r.start, r.end))
+            if use_hours:
+                hours_left -= r.hours or 0
+            remaining.difference_update(gain)
+            taken += 1
+            proposals.append(_proposal(m, gain))
+
+    take("cohort", 10, True)
+    take("internship", 1, False)
+    take("event", MAX_EVENTS, False)
+    # A community line for each competence group in deficit.
+    groups = groups or {}
+    for group in sorted({groups.get(c, c) for c in codes}):
+        group_codes = {c for c in codes if groups.get(c, c) == group}
+        best = None
+        for m in matches:
+            if m.kind != "community":
+                continue
+            gain = set(m.covers) & group_codes
+            if gain and (best is None or len(gain) > len(best[1])):
+                best = (m, gain)
+        if best:
+            m, gain = best
+            remaining.difference_update(gain)
+            p = _proposal(m, gain)
+            p.start, p.end = start, end
+            proposals.append(p)
+    if young:
+        proposals.append(
+            Proposal(
+                section=Section.MENTORING,
+                content="Работа с наставником",
+                form="наставничество «педагог — педагог»",
+                start=start,
+                end=end,
+                reason="молодой специалист (стаж до 3 лет): наставничество обязательно",
+            )
+        )
+    return proposals, sorted(remaining)
+
+
+SECTION_OF = {
+    "cohort": Section.PROGRAMS,
+    "internship": Section.INTERNSHIP,
+    "event": Section.EVENTS,
+    "community": Section.COMMUNITIES,
+}
+
+
+def _proposal(match, gain):
+    r = match.resource
+    form = {
+        "cohort": f"{'ФР ДПП, ' if r.federal else ''}{r.hours} ч" if r.hours else "",
+        "internship": f"стажировка{f', {r.hours} ч' if r.hours else ''}",
+        "event": "мероприятие",
+        "community": "участие в работе, статус: член",
+    }[r.kind]
+    return Proposal(
+        section=SECTION_OF[r.kind],
+        content=r.title,
+        form=form,
+        hours=r.hours if r.kind in ("cohort", "internship") else None,
+        start=r.start,
+        end=r.end,
+        codes=tuple(sorted(gain)),
+        reason=match.explanation,
+        links={f"{r.kind}_id": r.pk},
+    )
+
+
+def competence_groups():
+    return dict(Competence.objects.values_list("code", "group__code"))
+
+
+def deficits_of(result_ids):
+    """{result id: [codes]} of the deficits, from the database."""
+    out = {}
+    for result_id, code in (
+        CompetenceResult.objects.filter(result_id__in=result_ids, is_deficit=True)
+        .order_by("competence__code")
+        .values_list("result_id", "competence__code")
+    ):
+        out.setdefault(result_id, []).append(code)
+    return out
+
+
+@transaction.atomic
+def generate_for_campaign(
+    campaign, hours=DEFAULT_HOURS, start=None, end=None, person_ids=None, progress=None, again=False
+):
+    """Draft routes for the campaign's scored participants with deficits. Returns counts."""
+    if start is None or end is None:
+        start, end = academic_year()
+    results = Result.objects.filter(
+        campaign=campaign, status=ResultStatus.SCORED, competence_results__is_deficit=True
+    )
+    if person_ids is not None:
+        results = results.filter(person_id__in=list(person_ids))
+    results = list(results.distinct().values_list("pk", "person_id"))
+    busy = set(
+        Route.objects.filter(person_id__in=[p for _, p in results])
+        .filter(status__in=ACTIVE)
+        .values_list("person_id", flat=True)
+    )
+    done = (
+        set()
+        if again
+        else set(
+            Route.objects.filter(result_id__in=[r for r, _ in results]).values_list("result_id", flat=True)
+        )
+    )
+    todo = [(r, p) for r, p in results if r not in done and p not in busy]
+    skipped = len(results) - len(todo)
+    deficits = deficits_of([r for r, _ in todo])
+    facts = people_facts([p for _, p in todo], start)
+    young = set(
+        Person.objects.with_facts(on=start)
+        .filter(pk__in=[p for _, p in todo], is_young_specialist=True)
+        .values_list("pk", flat=True)
+    )
+    catalog = Catalog(start, end)
+    groups = competence_groups()
+    competence_ids = dict(Competence.objects.values_list("code", "pk"))
+    created = uncovered_total = 0
+    chunk = 1000
+    for offset in range(0, len(todo), chunk):
+        part = todo[offset : offset + chunk]
+        plans = []
+        for result_id, person_id in part:
+            codes = deficits.get(result_id, [])
+            proposals, uncovered = plan(
+                codes, facts[person_id], catalog, start, end, hours, person_id in young, groups
+            )
+            plans.append((result_id, person_id, codes, proposals, uncovered))
+        routes = Route.objects.bulk_create(
+            [Route(person_id=p, result_id=r, start=start, end=end) for r, p, _, _, _ in plans]
+        )
+        items, item_codes = [], []
+        route_deficits, route_uncovered = [], []
+        for route, (_, _, codes, proposals, uncovered) in zip(routes, plans, strict=True):
+            route_deficits += [
+                Route.deficits.through(route_id=route.pk, competence_id=competence_ids[c]) for c in codes
+            ]
+            route_uncovered += [
+                Route.uncovered.through(route_id=route.pk, competence_id=competence_ids[c]) for c in uncovered
+            ]
+            uncovered_total += len(uncovered)
+            for n, p in enumerate(proposals):
+                items.append(
+                    RouteItem(
+                        route=route,
+                        section=p.section,
+                        position=n,
+                        content=p.content[:500],
+                        form=p.form,
+                        hours=p.hours,
+                        start=p.start,
+                        end=p.end,
+                        reason=p.reason[:500],
+                        **p.links,
+                    )
+                )
+                item_codes.append(p.codes)
+        items = RouteItem.objects.bulk_create(items, batch_size=5000)
+        RouteItem.deficits.through.objects.bulk_create(
+            [
+                RouteItem.deficits.through(routeitem_id=item.pk, competence_id=competence_ids[c])
+                for item, codes in zip(items, item_codes, strict=True)
+                for c in codes
+            ],
+            batch_size=5000,
+        )
+        Route.deficits.through.objects.bulk_create(route_deficits, batch_size=5000)
+        Route.uncovered.through.objects.bulk_create(route_uncovered, batch_size=5000)
+        created += len(routes)
+        if progress:
+            progress(offset + len(part), len(todo), "маршруты")
+    return {"created": created, "uncovered": uncovered_total, "skipped": skipped}
+
+
+def generate_route(result, hours=DEFAULT_HOURS, start=None, end=None):
+    """One person's draft route from one result; refuses without a scored result with deficits."""
+    from profrost.routes.actions import RouteError
+
+    if result is None or result.status != ResultStatus.SCORED:
+        raise RouteError("Маршрут строится по оценённому результату диагностики, а его у педагога нет.")
+    if not CompetenceResult.objects.filter(result=result, is_deficit=True).exists():
+        raise RouteError("По этой диагностике у педагога нет дефицитов — маршрут строить не по чему.")
+    if Route.objects.filter(person_id=result.person_id, status__in=ACTIVE).exists():
+        raise RouteError(
+            "У педагога уже есть действующий маршрут; новый можно построить после его завершения."
+        )
+    counts = generate_for_campaign(
+        result.campaign, hours, start, end, person_ids=[result.person_id], again=True
+    )
+    return Route.objects.filter(result=result).order_by("-pk").first(), counts

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from profrost.routes import views
+
+app_name = "routes"
+
+urlpatterns = [
+    path("", views.route_list, name="list"),
+    path("registers/", views.registers, name="registers"),
+    path("uncovered/", views.uncovered_report, name="uncovered"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification"),
+    path("generate/result/<int:result_pk>/", views.generate_for_result, name="generate_result"),
+    path("generate/campaign/<int:campaign_pk>/", views.generate_for_campaign, name="generate_campaign"),
+    path("tasks/<int:pk>/", views.task_status, name="task"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("<int:pk>/", views.route_detail, name="detail"),
+    path("<int:pk>/edit/", views.route_edit, name="edit"),
+    path("<int:pk>/tutor/", views.route_tutor, name="tutor"),
+    path("<int:pk>/items/new/", views.item_form, name="item_create"),
+    path("<int:pk>/items/<int:item_pk>/", views.item_form, name="item_edit"),
+    path("<int:pk>/items/<int:item_pk>/delete/", views.item_delete, name="item_delete"),
+    path("<int:pk>/items/<int:item_pk>/report/", views.item_report, name="item_report"),
+    path("<int:pk>/items/<int:item_pk>/review/", views.item_review, name="item_review"),
+    path("<int:pk>/do/<str:action>/", views.route_action, name="action"),
+    path("<int:pk>/document.<str:fmt>", views.route_document, name="document"),
+]

@@ -1,0 +1,574 @@
+"""Pages of the routes: the list and registers, a route with its items and workflow, reports, documents,
+generation (one person, a whole campaign in the background), notifications."""
+
+import datetime
+
+from django import forms as djforms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from profrost.core.exports import xlsx_response
+from profrost.core.forms import BootstrapMixin
+from profrost.core.history import history
+from profrost.core.journal import journal
+from profrost.core.models import JournalAction, TaskProgress
+from profrost.core.scoping import has_role
+from profrost.diagnostics.models import Campaign, Competence, CompetenceResult, Result
+from profrost.routes import actions
+from profrost.routes.actions import RouteError, is_center, may_edit, may_view, routes_visible_to
+from profrost.routes.models import (
+    ACTIVE,
+    Evidence,
+    ItemStatus,
+    Notification,
+    Route,
+    RouteItem,
+    RouteStatus,
+    Section,
+)
+from profrost.structure.models import Municipality
+
+DATE = djforms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"})
+
+
+class RouteForm(BootstrapMixin, djforms.Form):
+    goal = djforms.CharField(label="Цель", widget=djforms.Textarea(attrs={"rows": 3}))
+    start = djforms.DateField(label="Начало", widget=DATE)
+    end = djforms.DateField(label="Окончание", widget=DATE)
+    municipal_approval = djforms.BooleanField(
+        label="Согласовать также с муниципальным координатором", required=False
+    )
+    version = djforms.IntegerField(widget=djforms.HiddenInput)
+
+
+class ItemForm(BootstrapMixin, djforms.Form):
+    section = djforms.ChoiceField(label="Раздел", choices=Section.choices)
+    content = djforms.CharField(label="Содержание работы (мероприятие)", max_length=500)
+    form = djforms.CharField(label="Форма обучения, трудоёмкость и пр.", max_length=500, required=False)
+    hours = djforms.IntegerField(label="Часы", required=False)
+    start = djforms.DateField(label="Начало", required=False, widget=DATE)
+    end = djforms.DateField(label="Окончание", required=False, widget=DATE)
+    deficits = djforms.ModelMultipleChoiceField(
+        label="Дефициты", queryset=Competence.objects.none(), required=False
+    )
+    version = djforms.IntegerField(widget=djforms.HiddenInput, required=False)
+
+    def __init__(self, *args, route=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deficits"].queryset = route.deficits.all() if route else Competence.objects.none()
+
+
+def _route(request, pk):
+    route = get_object_or_404(Route.objects.select_related("person", "result__campaign", "tutor"), pk=pk)
+    if not may_view(request.user, route):
+        raise Http404
+    return route
+
+
+def _overdue(route, today):
+    return route.status in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS) and route.end < today
+
+
+# --- list and registers -------------------------------------------------------------------------------------
+
+
+def route_queryset(request):
+    qs = routes_visible_to(request.user).select_related("person", "result__campaign")
+    p = request.GET
+    if p.get("status") == "overdue":
+        qs = qs.filter(
+            status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], end__lt=datetime.date.today()
+        )
+    elif p.get("status") in RouteStatus.values:
+        qs = qs.filter(status=p["status"])
+    if (p.get("campaign") or "").isdigit():
+        qs = qs.filter(result__campaign_id=p["campaign"])
+    if (p.get("municipality") or "").isdigit():
+        qs = qs.filter(person__employments__organization__municipality_id=p["municipality"]).distinct()
+    q = (p.get("q") or "").strip()
+    if q:
+        qs = qs.filter(person__last_name__istartswith=q)
+    return qs.order_by("person__last_name", "person__first_name", "-pk")
+
+
+def route_list(request):
+    qs = route_queryset(request)
+    if request.GET.get("format") == "xlsx":
+        return _export(request, qs)
+    if request.GET.get("format") in ("docx", "pdf"):
+        from profrost.routes.document import routes_zip
+
+        routes = list(qs[:300])
+        journal(JournalAction.EXPORT, request=request, what="routes zip", rows=len(routes))
+        response = HttpResponse(routes_zip(routes, request.GET["format"]), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="routes.zip"'
+        return response
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "routes/route_list.html",
+        {
+            "page": page,
+            "params": request.GET,
+            "query": query.urlencode(),
+            "statuses": RouteStatus.choices,
+            "today": datetime.date.today(),
+            "campaigns": Campaign.objects.values_list("pk", "name"),
+            "municipalities": Municipality.objects.visible_to(request.user).values_list("pk", "name"),
+            "is_center": is_center(request.user),
+        },
+    )
+
+
+def _export(request, qs):
+    from profrost.routes.exports import route_sheets
+
+    journal(JournalAction.EXPORT, request=request, what="routes", rows=qs.count())
+    return xlsx_response("маршруты.xlsx", route_sheets(qs))
+
+
+def registers(request):
+    """Routes by municipality (or, drilled down, by organization): developed, approved, in progress, completed,
+    overdue; diagnosed vs with a route vs completed; the share of the routes' deficits closed since."""
+    from profrost.routes.registers import register_rows
+
+    if not (is_center(request.user) or has_role(request.user, "municipal_coordinator", "school_coordinator")):
+        raise PermissionDenied
+    municipality = request.GET.get("municipality") or ""
+    campaign = request.GET.get("campaign") or ""
+    rows, total = register_rows(
+        request.user,
+        municipality_id=int(municipality) if municipality.isdigit() else None,
+        campaign_id=int(campaign) if campaign.isdigit() else None,
+    )
+    if request.GET.get("format") == "xlsx":
+        headers = [
+            "Муниципалитет / организация",
+            "Продиагностировано",
+            "С маршрутом",
+            "Разработано",
+            "Утверждено",
+            "Выполняется",
+            "Завершено успешно",
+            "Завершено частично",
+            "Просрочено",
+            "Дефицитов в маршрутах",
+            "Закрыто дефицитов",
+            "Доля закрытых, %",
+        ]
+        data = [
+            [
+                r["name"],
+                r["diagnosed"],
+                r["with_route"],
+                r["developed"],
+                r["approved"],
+                r["in_progress"],
+                r["done"],
+                r["partial"],
+                r["overdue"],
+                r["deficits"],
+                r["closed"],
+                float(r["closed_share"]) if r["closed_share"] is not None else None,
+            ]
+            for r in [*rows, total]
+        ]
+        return xlsx_response("реестр-иом.xlsx", [("Реестр ИОМ", headers, data)])
+    return render(
+        request,
+        "routes/registers.html",
+        {
+            "rows": rows,
+            "total": total,
+            "municipality": municipality,
+            "campaign": campaign,
+            "campaigns": Campaign.objects.values_list("pk", "name"),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def uncovered_report(request):
+    """Deficits no resource covers, by competence — what the DPO institute should write programs for."""
+    if not is_center(request.user):
+        raise PermissionDenied
+    rows = (
+        Route.uncovered.through.objects.filter(route__status__in=ACTIVE)
+        .values("competence__code", "competence__name")
+        .annotate(n=Count("route_id"))
+        .order_by("-n", "competence__code")
+    )
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            "непокрытые-дефициты.xlsx",
+            [
+                (
+                    "Непокрытые дефициты",
+                    ["Код", "Компетенция", "Маршрутов"],
+                    [[r["competence__code"], r["competence__name"], r["n"]] for r in rows],
+                )
+            ],
+        )
+    return render(request, "routes/uncovered.html", {"rows": rows})
+
+
+# --- one route --------------------------------------------------------------------------------------------------
+
+
+def route_detail(request, pk):
+    route = _route(request, pk)
+    user = request.user
+    today = datetime.date.today()
+    items = list(route.items.prefetch_related("deficits", "evidence").order_by("section", "position", "pk"))
+    for item in items:
+        item.overdue = (
+            route.status in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS)
+            and item.end is not None
+            and item.end < today
+            and not item.reported_at
+            and item.status not in (ItemStatus.DONE, ItemStatus.NOT_DONE)
+        )
+    sections = [(value, label, [i for i in items if i.section == value]) for value, label in Section.choices]
+    if user.person_id != route.person_id:
+        journal(JournalAction.VIEW_PERSON, request=request, obj=route.person, what="route", route_id=route.pk)
+    return render(
+        request,
+        "routes/route_detail.html",
+        {
+            "route": route,
+            "sections": sections,
+            "overdue": _overdue(route, today),
+            "deficits": route.deficits.order_by("code"),
+            "uncovered": route.uncovered.order_by("code"),
+            "effect": _effect(route),
+            "can_edit": may_edit(user, route),
+            "is_owner": actions.is_owner(user, route),
+            "is_school": actions.is_school(user, route),
+            "is_municipal": actions.is_municipal(user, route),
+            "is_tutor": actions.is_tutor(user, route) or is_center(user),
+            "is_center": is_center(user),
+            "history": history(route, limit=30),
+            "item_form": ItemForm(route=route),
+        },
+    )
+
+
+def _effect(route):
+    """After a repeated diagnosis: which of the route's deficits closed (the newest later result)."""
+    if not route.result_id:
+        return None
+    later = (
+        Result.objects.filter(person_id=route.person_id, status="scored", taken_on__gt=route.result.taken_on)
+        .order_by("-taken_on", "-pk")
+        .first()
+    )
+    if later is None:
+        return None
+    codes = set(route.deficits.values_list("code", flat=True))
+    now = dict(
+        CompetenceResult.objects.filter(result=later, competence__code__in=codes).values_list(
+            "competence__code", "is_deficit"
+        )
+    )
+    return {
+        "result": later,
+        "closed": sorted(c for c in codes if now.get(c) is False),
+        "remaining": sorted(c for c in codes if now.get(c) is True),
+        "not_measured": sorted(c for c in codes if c not in now),
+    }
+
+
+def _fail(request, exc, route):
+    messages.error(request, str(exc))
+    return redirect("routes:detail", pk=route.pk)
+
+
+def route_edit(request, pk):
+    route = _route(request, pk)
+    if not may_edit(request.user, route):
+        messages.error(request, "Маршрут не в черновике: чтобы изменить его, верните его на доработку.")
+        return redirect("routes:detail", pk=pk)
+    form = RouteForm(
+        request.POST or None,
+        initial={
+            "goal": route.goal,
+            "start": route.start,
+            "end": route.end,
+            "municipal_approval": route.municipal_approval,
+            "version": route.version,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_route(route, request.user, form.cleaned_data, form.cleaned_data["version"])
+        except RouteError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Маршрут сохранён.")
+            return redirect("routes:detail", pk=pk)
+    return render(
+        request, "routes/form.html", {"form": form, "route": route, "title": "Маршрут: цель и сроки"}
+    )
+
+
+def item_form(request, pk, item_pk=None):
+    route = _route(request, pk)
+    item = get_object_or_404(RouteItem, pk=item_pk, route=route) if item_pk else None
+    if not may_edit(request.user, route):
+        messages.error(request, "Маршрут не в черновике: чтобы изменить его, верните его на доработку.")
+        return redirect("routes:detail", pk=pk)
+    initial = {}
+    if item:
+        initial = {
+            f: getattr(item, f) for f in ("section", "content", "form", "hours", "start", "end", "version")
+        }
+        initial["deficits"] = list(item.deficits.all())
+    form = ItemForm(request.POST or None, initial=initial, route=route)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.save_item(route, request.user, form.cleaned_data, item, form.cleaned_data.get("version"))
+        except RouteError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Пункт сохранён.")
+            return redirect("routes:detail", pk=pk)
+    return render(
+        request,
+        "routes/form.html",
+        {"form": form, "route": route, "title": "Пункт маршрута" if item else "Новый пункт"},
+    )
+
+
+@require_POST
+def item_delete(request, pk, item_pk):
+    route = _route(request, pk)
+    item = get_object_or_404(RouteItem, pk=item_pk, route=route)
+    try:
+        actions.delete_item(route, request.user, item)
+    except RouteError as exc:
+        return _fail(request, exc, route)
+    messages.success(request, "Пункт удалён.")
+    return redirect("routes:detail", pk=pk)
+
+
+@require_POST
+def route_action(request, pk, action):
+    route = _route(request, pk)
+    user, version = request.user, request.POST.get("version")
+    comment = request.POST.get("comment", "")[:2000]
+    done = {
+        "submit": ("Маршрут отправлен на согласование.", lambda: actions.submit(route, user, version)),
+        "approve": ("Маршрут согласован.", lambda: actions.approve(route, user, comment, version)),
+        "reject": ("Маршрут возвращён на доработку.", lambda: actions.reject(route, user, comment, version)),
+        "send_back": ("Маршрут возвращён в черновик.", lambda: actions.send_back(route, user, version)),
+        "close_done": (
+            "Маршрут завершён успешно.",
+            lambda: actions.close(route, user, True, comment, version),
+        ),
+        "close_partial": (
+            "Маршрут завершён частично.",
+            lambda: actions.close(route, user, False, comment, version),
+        ),
+        "cancel": ("Маршрут отменён.", lambda: actions.cancel(route, user, version)),
+    }
+    if action not in done:
+        raise Http404
+    message, run = done[action]
+    try:
+        run()
+    except RouteError as exc:
+        return _fail(request, exc, route)
+    messages.success(request, message)
+    return redirect("routes:detail", pk=pk)
+
+
+@require_POST
+def route_tutor(request, pk):
+    route = _route(request, pk)
+    if not (is_center(request.user) or actions.is_school(request.user, route)):
+        raise PermissionDenied
+    from profrost.accounts.models import User
+
+    username = (request.POST.get("tutor") or "").strip()
+    tutor = User.objects.filter(
+        username=username, is_active=True, roles__role__in=["methodologist", "mentor", "center_staff"]
+    ).first()
+    if tutor is None:
+        messages.error(request, "Тьютор не найден: укажите логин методиста или наставника.")
+    else:
+        Route.objects.filter(pk=route.pk).update(tutor=tutor)
+        actions.notify(
+            [tutor], f"Вы назначены тьютором ИОМ: {route.person.full_name}", f"/routes/{route.pk}/"
+        )
+        messages.success(request, f"Тьютор: {tutor.get_full_name() or tutor.username}.")
+    return redirect("routes:detail", pk=pk)
+
+
+@require_POST
+def item_report(request, pk, item_pk):
+    route = _route(request, pk)
+    item = get_object_or_404(RouteItem, pk=item_pk, route=route)
+    try:
+        actions.report(
+            item,
+            request.user,
+            request.POST.get("report", "")[:10000],
+            request.POST.get("links", "")[:2000],
+            request.FILES.getlist("files")[:10],
+            request.POST.get("version"),
+        )
+    except RouteError as exc:
+        return _fail(request, exc, route)
+    messages.success(request, "Отчёт сохранён и отправлен тьютору.")
+    return redirect("routes:detail", pk=pk)
+
+
+@require_POST
+def item_review(request, pk, item_pk):
+    route = _route(request, pk)
+    item = get_object_or_404(RouteItem, pk=item_pk, route=route)
+    try:
+        actions.review_report(
+            item,
+            request.user,
+            request.POST.get("decision") == "accept",
+            request.POST.get("comment", "")[:2000],
+            request.POST.get("version"),
+        )
+    except RouteError as exc:
+        return _fail(request, exc, route)
+    messages.success(
+        request, "Отчёт принят." if request.POST.get("decision") == "accept" else "Отчёт возвращён."
+    )
+    return redirect("routes:detail", pk=pk)
+
+
+def evidence_file(request, pk):
+    evidence = get_object_or_404(Evidence.objects.select_related("item__route"), pk=pk)
+    if not may_view(request.user, evidence.item.route):
+        raise Http404
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+
+
+def route_document(request, pk, fmt):
+    from profrost.routes.document import route_docx, route_pdf
+
+    route = _route(request, pk)
+    if fmt == "docx":
+        body, kind = (
+            route_docx(route),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+    elif fmt == "pdf":
+        body, kind = route_pdf(route, request), "application/pdf"
+    else:
+        raise Http404
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="iom-{route.pk}.{fmt}"'
+    return response
+
+
+# --- generation ---------------------------------------------------------------------------------------------------
+
+
+@require_POST
+def generate_for_result(request, result_pk):
+    """A draft route for one person from one result (the teacher, their school, or the center)."""
+    from profrost.routes.generation import generate_route
+
+    result = get_object_or_404(
+        Result.objects.visible_to(request.user).select_related("campaign"), pk=result_pk
+    )
+    user = request.user
+    allowed = (
+        is_center(user)
+        or user.person_id == result.person_id
+        or has_role(user, "school_coordinator", "municipal_coordinator")
+    )
+    if not allowed:
+        raise PermissionDenied
+    try:
+        route, counts = generate_route(result)
+    except RouteError as exc:
+        messages.error(request, str(exc))
+        return redirect("diagnostics:result", pk=result.pk)
+    messages.success(
+        request,
+        "Черновик маршрута построен."
+        + (f" Непокрытых дефицитов: {counts['uncovered']}." if counts["uncovered"] else ""),
+    )
+    return redirect("routes:detail", pk=route.pk)
+
+
+class GenerateForm(BootstrapMixin, djforms.Form):
+    hours = djforms.IntegerField(label="Бюджет часов курсов", initial=72, min_value=0, max_value=1000)
+    start = djforms.DateField(label="Начало маршрутов", widget=DATE)
+    end = djforms.DateField(label="Окончание маршрутов", widget=DATE)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "Окончание раньше начала")
+        return data
+
+
+def generate_for_campaign(request, campaign_pk):
+    from profrost.routes.generation import academic_year
+    from profrost.routes.tasks import generate_routes
+
+    if not is_center(request.user):
+        raise PermissionDenied
+    campaign = get_object_or_404(Campaign, pk=campaign_pk)
+    start, end = academic_year()
+    form = GenerateForm(request.POST or None, initial={"hours": 72, "start": start, "end": end})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        progress = TaskProgress.objects.create(kind="routes", user=request.user, message="В очереди")
+        generate_routes.enqueue(
+            progress.pk, campaign.pk, d["hours"], d["start"].isoformat(), d["end"].isoformat()
+        )
+        return redirect("routes:task", pk=progress.pk)
+    with_deficits = (
+        Result.objects.filter(campaign=campaign, status="scored")
+        .filter(Exists(CompetenceResult.objects.filter(result=OuterRef("pk"), is_deficit=True)))
+        .count()
+    )
+    existing = Route.objects.filter(result__campaign=campaign).count()
+    return render(
+        request,
+        "routes/generate.html",
+        {"campaign": campaign, "form": form, "with_deficits": with_deficits, "existing": existing},
+    )
+
+
+def task_status(request, pk):
+    progress = get_object_or_404(TaskProgress, pk=pk, user=request.user, kind="routes")
+    template = "routes/_task.html" if request.htmx else "routes/task.html"
+    return render(request, template, {"progress": progress})
+
+
+# --- notifications ---------------------------------------------------------------------------------------------
+
+
+def notifications(request):
+    qs = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("routes:notifications")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "routes/notifications.html", {"page": page})
+
+
+def notification_open(request, pk):
+    note = get_object_or_404(Notification, pk=pk, user=request.user)
+    if note.read_at is None:
+        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+    return redirect(note.url or "routes:notifications")
