@@ -74,6 +74,21 @@ OBJECT_URLS = {
     "diagnostics:take": ("own", lambda o: {"pk": o.pk}, None, "get"),
     "diagnostics:save_answer": ("own", lambda o: {"pk": o.pk}, None, "post"),
     "diagnostics:submit": ("own", lambda o: {"pk": o.pk}, None, "post"),
+    "routes:detail": ("route", lambda o: {"pk": o.pk}, None, "get"),
+    "routes:edit": ("route", lambda o: {"pk": o.pk}, None, "get"),
+    "routes:tutor": ("route", lambda o: {"pk": o.pk}, None, "post"),
+    "routes:item_create": ("route", lambda o: {"pk": o.pk}, None, "get"),
+    "routes:item_edit": ("route_item", lambda o: {"pk": o.route_id, "item_pk": o.pk}, None, "get"),
+    "routes:item_delete": ("route_item", lambda o: {"pk": o.route_id, "item_pk": o.pk}, None, "post"),
+    "routes:item_report": ("route_item", lambda o: {"pk": o.route_id, "item_pk": o.pk}, None, "post"),
+    "routes:item_review": ("route_item", lambda o: {"pk": o.route_id, "item_pk": o.pk}, None, "post"),
+    "routes:action": ("route", lambda o: {"pk": o.pk, "action": "submit"}, None, "post"),
+    "routes:document": ("route", lambda o: {"pk": o.pk, "fmt": "pdf"}, None, "get"),
+    "routes:evidence": ("evidence", lambda o: {"pk": o.pk}, None, "get"),
+    "routes:notification": ("notification", lambda o: {"pk": o.pk}, None, "get"),
+    "routes:task": ("task", lambda o: {"pk": o.pk}, None, "get"),
+    "routes:generate_result": ("result", lambda o: {"result_pk": o.pk}, None, "post"),
+    "routes:generate_campaign": ("campaign", lambda o: {"campaign_pk": o.pk}, REGION, "get"),
     "resources:person_matches": ("teacher", lambda o: {"person_pk": o.pk}, None, "get"),
     "resources:growth_export": ("teacher", lambda o: {"person_pk": o.pk, "fmt": "xlsx"}, None, "get"),
     "resources:program": ("program", lambda o: {"pk": o.pk}, None, "get"),
@@ -163,6 +178,10 @@ PLAIN_URLS = {
     "resources:internship_create": REGION,
     "resources:communities": None,
     "resources:community_create": MANAGERS,
+    "routes:list": None,
+    "routes:registers": MANAGERS | {"school_coordinator_in", "school_coordinator_out"},
+    "routes:uncovered": REGION,
+    "routes:notifications": None,
 }
 
 
@@ -197,6 +216,11 @@ def _pending_answer(world):
 
 
 RESOURCE_KINDS = {
+    "route",
+    "route_item",
+    "evidence",
+    "notification",
+    "task",
     "program",
     "cohort",
     "application",
@@ -254,7 +278,24 @@ def _resources(world):
     community = r.Community.objects.get_or_create(
         name="Матрица", defaults={"kind": "club", "level": "regional"}
     )[0]
+    from profrost.core.models import TaskProgress
+    from profrost.routes import models as rt
+
+    route = rt.Route.objects.get_or_create(person=teacher, defaults={"start": day, "end": day})[0]
+    route_item = rt.RouteItem.objects.get_or_create(route=route, defaults={"section": "1.3", "content": "x"})[
+        0
+    ]
+    evidence = rt.Evidence.objects.get_or_create(
+        item=route_item, defaults={"file": "x.pdf", "name": "x.pdf"}
+    )[0]
+    note = rt.Notification.objects.get_or_create(user=world["users"]["teacher_in"], defaults={"text": "x"})[0]
+    task = TaskProgress.objects.get_or_create(kind="routes", user=world["users"]["center_staff"])[0]
     return {
+        "route": route,
+        "route_item": route_item,
+        "evidence": evidence,
+        "notification": note,
+        "task": task,
         "program": program,
         "cohort": cohort,
         "application": application,
