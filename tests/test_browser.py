@@ -177,3 +177,97 @@ def test_application_to_certificate_across_four_roles(world, live_server, page, 
     teacher.click("text=Моя карточка")
     assert "№ 342400777001 от 25.12.2026" in teacher.inner_text("#growth-programs")
     context.close()
+
+
+def test_route_from_draft_to_closing_and_pdf(world, live_server, page, browser, tmp_path, settings):
+    import datetime
+
+    from profrost.core.imports import run_import
+    from profrost.diagnostics.models import Campaign, Competence, CompetenceGroup
+    from profrost.routes.generation import generate_for_campaign
+    from profrost.routes.models import Route
+    from tests.test_imports import write_csv
+    from tests.test_resources import make_cohort, make_program
+    from tests.test_results_import import MAP
+
+    settings.MEDIA_ROOT = tmp_path / "files"
+    for group, codes in (("МТ", ("МТ1", "МТ4")), ("ПП", ("ПП1",))):
+        g = CompetenceGroup.objects.get_or_create(code=group, defaults={"name": group})[0]
+        for code in codes:
+            Competence.objects.get_or_create(code=code, defaults={"name": f"Компетенция {code}", "group": g})
+    instrument = run_import(
+        "instrument", write_csv(tmp_path / "m.csv", MAP, headers=list(MAP[0])), options={"name": "ДПК"}
+    ).created_id
+    campaign = Campaign.objects.create(instrument_id=instrument, name="ДПК-2026", kind="federal")
+    teacher = world["teachers"][0]
+    run_import(
+        "results",
+        write_csv(
+            tmp_path / "r.csv",
+            [{"СНИЛС": teacher.snils, "Дата": "15.10.2026", "1": "0", "2": "0", "3": "1", "4": "0"}],
+            headers=["СНИЛС", "Дата", "1", "2", "3", "4"],
+        ),
+        options={"campaign": campaign.pk},
+    )
+    today = datetime.date.today()
+    make_cohort(
+        world,
+        make_program(world, "Формирующее оценивание", ("МТ1", "МТ4"), federal=True),
+        start=today + datetime.timedelta(days=20),
+        quotas={world["municipalities"][0]: 3},
+    )
+    generate_for_campaign(campaign, 72, today, today + datetime.timedelta(days=300))
+    route = Route.objects.get(person=teacher)
+    Route.objects.filter(pk=route.pk).update(tutor=world["users"]["methodologist"])
+
+    # The teacher opens the generated route, edits its item, sends it for approval.
+    _login(page, live_server, "teacher_in")
+    page.click("text=Маршруты")
+    page.click(f"#routes >> text={teacher.full_name}")
+    assert "Формирующее оценивание" in page.inner_text("main")
+    assert "ПП1" in page.inner_text(".alert-warning")  # nothing in the catalog covers ПП1
+    page.click("td a:text-is('изменить')")
+    page.fill("#id_form", "заочная с ДОТ, по субботам")
+    page.click("button[type=submit] >> text=Сохранить")
+    assert "Пункт сохранён" in page.inner_text(".alert")
+    page.click("text=Отправить на согласование")
+    assert "на согласовании" in page.inner_text("#route-status")
+
+    # The school coordinator approves.
+    context = browser.new_context()
+    school = context.new_page()
+    _login(school, live_server, "sc_in")
+    school.goto(f"{live_server.url}/routes/{route.pk}/")
+    school.click("text=Согласовать")
+    assert "утверждён" in school.inner_text("#route-status")
+    context.close()
+
+    # The teacher reports on the item with a file.
+    evidence = tmp_path / "сертификат.pdf"
+    evidence.write_bytes(b"%PDF-1.4 test")
+    page.reload()
+    page.click("summary >> text=Написать отчёт")
+    page.fill("textarea[name=report]", "Прошла курс, применяю приёмы формирующего оценивания на уроках.")
+    page.set_input_files("input[name=files]", str(evidence))
+    page.click("text=Отправить отчёт")
+    assert "Отчёт сохранён" in page.inner_text(".alert")
+    assert "сертификат.pdf" in page.inner_text("main")
+
+    # The tutor accepts the report and closes the route.
+    context = browser.new_context()
+    tutor = context.new_page()
+    _login(tutor, live_server, "methodologist")
+    tutor.goto(f"{live_server.url}/routes/{route.pk}/")
+    tutor.click("button >> text=Принять")
+    assert "Отчёт принят" in tutor.inner_text(".alert")
+    tutor.fill("#close-form input[name=comment]", "Маршрут выполнен, дефициты МТ1 и МТ4 проработаны.")
+    tutor.click("text=Завершить успешно")
+    assert "завершён успешно" in tutor.inner_text("#route-status")
+    context.close()
+
+    # The PDF downloads.
+    page.reload()
+    with page.expect_download() as download:
+        page.click("#pdf-link")
+    path = download.value.path()
+    assert open(path, "rb").read(4) == b"%PDF"
