@@ -262,7 +262,7 @@ def generate_for_campaign(
         routes = Route.objects.bulk_create(
             [Route(person_id=p, result_id=r, start=start, end=end) for r, p, _, _, _ in plans]
         )
-        items, item_codes = [], []
+        items = []
         route_deficits, route_uncovered = [], []
         for route, (_, _, codes, proposals, uncovered) in zip(routes, plans, strict=True):
             route_deficits += [(route.pk, competence_ids[c]) for c in codes]
