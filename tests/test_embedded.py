@@ -95,3 +95,13 @@ def test_embedded_database_migrates_and_answers(embedded_env):
     levels = list(load_workbook(work / "report.xlsx")["Уровни"].iter_rows(values_only=True))
     # 2 of 3 points = 66.67 % → базовый; 2 of 3 again for the second: both базовый.
     assert ("базовый", 2, 100.0) in levels
+    # Routes from that campaign, and their export, on the embedded server too.
+    generated = profrost(embedded_env, "routes", "generate", "--campaign", campaign_id)
+    assert generated.returncode == 0, generated.stderr
+    assert "Создано маршрутов: 1;" in generated.stdout  # only the first has a deficit (МТ4: 0 of 1)
+    exported = profrost(
+        embedded_env, "routes", "export", "--campaign", campaign_id, "--out", str(work / "routes.xlsx")
+    )
+    assert exported.returncode == 0, exported.stderr
+    sheets = load_workbook(work / "routes.xlsx").sheetnames
+    assert sheets == ["Пункты маршрутов", "Непокрытые дефициты"]

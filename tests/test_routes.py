@@ -441,3 +441,27 @@ def test_pages_scope_and_bulk_generation_task(world, diagnosed, catalog, client)
     client.force_login(world["users"]["teacher_in"])
     assert 'id="bell"' in client.get("/routes/").content.decode()
     assert "возвращён на доработку" in client.get("/routes/notifications/").content.decode()
+
+
+def test_linked_event_item_is_done_when_attendance_is_marked(world, diagnosed, catalog):
+    from profrost.resources.models import Event
+
+    event = Event.objects.create(
+        title="Семинар по ПП1",
+        kind="seminar",
+        level="regional",
+        organizer=world["center"],
+        start=days(200),
+        end=days(200),
+    )
+    event.competences.set(Competence.objects.filter(code="ПП1"))
+    generate_for_campaign(diagnosed, 36, START, END)  # 36 hours: ПП1 goes to the event, not a course
+    route = Route.objects.get(person=world["teachers"][0])
+    item = route.items.get(event=event)
+    assert list(route.uncovered.all()) == []
+    resource_actions.register(event, world["teachers"][0], world["users"]["teacher_in"])
+    resource_actions.mark_attendance(
+        event, world["teachers"][0], world["users"]["center_staff"], attended=True
+    )
+    item.refresh_from_db()
+    assert (item.status, item.report) == ("done", "Участие подтверждено организатором (роль: участник).")

@@ -82,6 +82,11 @@ def test_trial_prints_one_login_per_role_and_demo_logins_need_debug(client):
     import datetime
 
     today = datetime.date.today()
+    from profrost.routes.models import Route
+
+    # Every scored participant with deficits has a draft route.
+    with_deficits = scored.filter(competence_results__is_deficit=True).distinct().count()
+    assert Route.objects.filter(status="draft").count() == with_deficits > 0
     assert match_resources(
         [deficit.competence.code], deficit.result.person, today, today + datetime.timedelta(days=365)
     )

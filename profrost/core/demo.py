@@ -168,4 +168,8 @@ def build_demo(seed=1, today=None):
             level="regional",
         )
         community.competences.set([competences[c] for c in topic_codes if c in competences])
-    return {"results": len(results), "programs": len(programs)}
+    # Draft routes for everyone with deficits, as the center would generate them.
+    from profrost.routes.generation import generate_for_campaign
+
+    routes = generate_for_campaign(campaign)
+    return {"results": len(results), "programs": len(programs), "routes": routes["created"]}

@@ -367,6 +367,9 @@ def mark_attendance(event, person, user, attended=True, role=None):
     if role:
         participation.role = role
     participation.save(update_fields=["attended", "role"])
+    from profrost.routes.actions import sync_participation  # the route item planned for this event follows
+
+    sync_participation(participation)
     return participation
 
 

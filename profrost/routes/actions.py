@@ -421,6 +421,19 @@ def sync_enrollments(enrollments):
             items.update(status=ItemStatus.NOT_DONE, version=F("version") + 1)
 
 
+def sync_participation(participation):
+    """An item planned for an event is done when the organizer marks the teacher present."""
+    items = RouteItem.objects.filter(
+        event_id=participation.event_id, route__person_id=participation.person_id
+    ).exclude(status=ItemStatus.DONE)
+    if participation.attended:
+        role = participation.get_role_display()
+        items.filter(reported_at__isnull=True).update(
+            report=f"Участие подтверждено организатором (роль: {role}).", reported_at=timezone.now()
+        )
+        items.update(status=ItemStatus.DONE, accepted=True, version=F("version") + 1)
+
+
 def remind_deadlines(today=None):
     """Notifications for items past their end without a report and routes past their end (run daily)."""
     today = today or datetime.date.today()

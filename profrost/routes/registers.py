@@ -5,13 +5,65 @@ the share of the routes' deficits closed by a later diagnosis. Counted in the da
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db import connection
 
-from profrost.diagnostics.models import CompetenceResult, Result
+from profrost.diagnostics.models import Result
 from profrost.people.models import Employment
 from profrost.routes.actions import routes_visible_to
-from profrost.routes.models import Route, RouteStatus
+from profrost.routes.models import RouteStatus
 from profrost.structure.models import Municipality, Organization
+
+REGISTER_SQL = """
+WITH rt AS MATERIALIZED (
+    SELECT r.id, r.person_id, r.status, r."end", res.taken_on
+      FROM routes_route r LEFT JOIN diagnostics_result res ON res.id = r.result_id
+     WHERE r.id IN ({routes})
+), dg AS MATERIALIZED (
+    SELECT DISTINCT person_id FROM diagnostics_result WHERE id IN ({results})
+), unit AS MATERIALIZED (
+    -- each person's main job (the first job when none is main), looked up once, set-wise
+    SELECT DISTINCT ON (e.person_id) e.person_id, {unit} AS unit
+      FROM people_employment e JOIN structure_organization o ON o.id = e.organization_id
+     WHERE e.person_id IN (SELECT person_id FROM rt UNION SELECT person_id FROM dg)
+     ORDER BY e.person_id, e.is_main DESC, e.id
+), route_counts AS (
+    SELECT coalesce(u.unit, 0) AS unit,
+           count(*) AS developed,
+           count(DISTINCT rt.person_id) AS with_route,
+           count(*) FILTER (WHERE rt.status IN ('approved', 'in_progress', 'done', 'partial')) AS approved,
+           count(*) FILTER (WHERE rt.status = 'in_progress') AS in_progress,
+           count(*) FILTER (WHERE rt.status = 'done') AS done,
+           count(*) FILTER (WHERE rt.status = 'partial') AS partial,
+           count(*) FILTER (WHERE rt.status IN ('approved', 'in_progress') AND rt."end" < %s) AS overdue
+      FROM rt LEFT JOIN unit u ON u.person_id = rt.person_id
+     GROUP BY 1
+), diagnosed AS (
+    SELECT coalesce(u.unit, 0) AS unit, count(*) AS diagnosed
+      FROM dg LEFT JOIN unit u ON u.person_id = dg.person_id GROUP BY 1
+), d AS MATERIALIZED (
+    SELECT rt.person_id, rt.taken_on, rd.competence_id
+      FROM routes_route_deficits rd JOIN rt ON rt.id = rd.route_id
+), closed AS (
+    SELECT DISTINCT d.person_id, d.competence_id, d.taken_on
+      FROM d
+      JOIN diagnostics_result lr ON lr.person_id = d.person_id AND lr.status = 'scored' AND lr.taken_on > d.taken_on
+      JOIN diagnostics_competenceresult cr
+        ON cr.result_id = lr.id AND cr.competence_id = d.competence_id AND NOT cr.is_deficit
+), deficits AS (
+    SELECT coalesce(u.unit, 0) AS unit, count(*) AS deficits, count(c.person_id) AS closed
+      FROM d
+      LEFT JOIN closed c ON c.person_id = d.person_id AND c.competence_id = d.competence_id AND c.taken_on = d.taken_on
+      LEFT JOIN unit u ON u.person_id = d.person_id
+     GROUP BY 1
+)
+SELECT coalesce(rc.unit, dn.unit, df.unit),
+       coalesce(dn.diagnosed, 0), coalesce(rc.with_route, 0), coalesce(rc.developed, 0), coalesce(rc.approved, 0),
+       coalesce(rc.in_progress, 0), coalesce(rc.done, 0), coalesce(rc.partial, 0), coalesce(rc.overdue, 0),
+       coalesce(df.deficits, 0), coalesce(df.closed, 0)
+  FROM route_counts rc
+  FULL JOIN diagnosed dn ON dn.unit = rc.unit
+  FULL JOIN deficits df ON df.unit = coalesce(rc.unit, dn.unit)
+"""
 
 COUNTERS = (
     "diagnosed",
@@ -27,14 +79,6 @@ COUNTERS = (
 )
 
 
-def _unit(person_ref, by_organization):
-    """The person's main-job municipality (or organization)."""
-    field = "organization_id" if by_organization else "organization__municipality_id"
-    return Subquery(
-        Employment.objects.filter(person_id=OuterRef(person_ref)).order_by("-is_main", "pk").values(field)[:1]
-    )
-
-
 def register_rows(user, municipality_id=None, campaign_id=None):
     today = datetime.date.today()
     by_org = municipality_id is not None
@@ -48,59 +92,15 @@ def register_rows(user, municipality_id=None, campaign_id=None):
         routes = routes.filter(person_id__in=in_muni)
         results = results.filter(person_id__in=in_muni)
     counts = {}
-
-    def add(unit, key, n):
-        counts.setdefault(unit, dict.fromkeys(COUNTERS, 0))[key] += n
-
-    for row in (
-        routes.annotate(unit=_unit("person_id", by_org))
-        .values("unit")
-        .annotate(
-            developed=Count("pk"),
-            with_route=Count("person_id", distinct=True),
-            approved=Count(
-                "pk",
-                filter=Q(
-                    status__in=[
-                        RouteStatus.APPROVED,
-                        RouteStatus.IN_PROGRESS,
-                        RouteStatus.DONE,
-                        RouteStatus.PARTIAL,
-                    ]
-                ),
-            ),
-            in_progress=Count("pk", filter=Q(status=RouteStatus.IN_PROGRESS)),
-            done=Count("pk", filter=Q(status=RouteStatus.DONE)),
-            partial=Count("pk", filter=Q(status=RouteStatus.PARTIAL)),
-            overdue=Count(
-                "pk", filter=Q(status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], end__lt=today)
-            ),
-        )
-    ):
-        for key in ("developed", "with_route", "approved", "in_progress", "done", "partial", "overdue"):
-            add(row["unit"], key, row[key])
-    for row in (
-        results.annotate(unit=_unit("person_id", by_org))
-        .values("unit")
-        .annotate(n=Count("person_id", distinct=True))
-    ):
-        add(row["unit"], "diagnosed", row["n"])
-    # Deficits of the routes, and those a later scored diagnosis of the same person found closed.
-    through = Route.deficits.through.objects.filter(route__in=routes.values("pk"))
-    later_ok = CompetenceResult.objects.filter(
-        result__person_id=OuterRef("route__person_id"),
-        result__status="scored",
-        result__taken_on__gt=OuterRef("route__result__taken_on"),
-        competence_id=OuterRef("competence_id"),
-        is_deficit=False,
+    routes_sql, routes_params = routes.values("pk").query.sql_with_params()
+    results_sql, results_params = results.values("pk").query.sql_with_params()
+    sql = REGISTER_SQL.format(
+        routes=routes_sql, results=results_sql, unit="o.id" if by_org else "o.municipality_id"
     )
-    for row in (
-        through.annotate(unit=_unit("route__person_id", by_org), closed=Exists(later_ok))
-        .values("unit")
-        .annotate(n=Count("pk"), c=Count("pk", filter=Q(closed=True)))
-    ):
-        add(row["unit"], "deficits", row["n"])
-        add(row["unit"], "closed", row["c"])
+    with connection.cursor() as cur:
+        cur.execute(sql, [*routes_params, *results_params, today])
+        for unit, *values in cur.fetchall():
+            counts[unit or None] = dict(zip(COUNTERS, values, strict=True))  # 0: no job
     model = Organization if by_org else Municipality
     names = dict(model.objects.filter(pk__in=[k for k in counts if k]).values_list("pk", "name"))
     rows = []

@@ -91,6 +91,8 @@ def route_queryset(request):
         qs = qs.filter(result__campaign_id=p["campaign"])
     if (p.get("municipality") or "").isdigit():
         qs = qs.filter(person__employments__organization__municipality_id=p["municipality"]).distinct()
+    if (p.get("organization") or "").isdigit():
+        qs = qs.filter(person__employments__organization_id=p["organization"]).distinct()
     q = (p.get("q") or "").strip()
     if q:
         qs = qs.filter(person__last_name__istartswith=q)
@@ -509,6 +511,12 @@ def generate_for_result(request, result_pk):
 
 
 class GenerateForm(BootstrapMixin, djforms.Form):
+    municipality = djforms.ModelChoiceField(
+        label="Только для муниципалитета",
+        queryset=Municipality.objects.order_by("name"),
+        required=False,
+        empty_label="весь регион",
+    )
     hours = djforms.IntegerField(label="Бюджет часов курсов", initial=72, min_value=0, max_value=1000)
     start = djforms.DateField(label="Начало маршрутов", widget=DATE)
     end = djforms.DateField(label="Окончание маршрутов", widget=DATE)

@@ -43,7 +43,7 @@ class Command(BaseCommand):
             demo = build_demo(seed)
             self.stdout.write(
                 f"Демонстрационные данные: результатов диагностики {demo.get('results', 0)}, "
-                f"программ {demo.get('programs', 0)}"
+                f"программ {demo.get('programs', 0)}, маршрутов {demo.get('routes', 0)}"
             )
         logins = self.demo_users()
         self.stdout.write("\nДемонстрационные учётные записи (пароли новые при каждом запуске):\n")
