@@ -87,6 +87,9 @@ def test_trial_prints_one_login_per_role_and_demo_logins_need_debug(client):
     # Every scored participant with deficits has a draft route.
     with_deficits = scored.filter(competence_results__is_deficit=True).distinct().count()
     assert Route.objects.filter(status="draft").count() == with_deficits > 0
+    # The demo teacher has one, tutored by the demo methodologist.
+    demo_route = Route.objects.get(person=User.objects.get(username="demo_teacher").person)
+    assert demo_route.tutor.username == "demo_methodologist"
     assert match_resources(
         [deficit.competence.code], deficit.result.person, today, today + datetime.timedelta(days=365)
     )

@@ -65,7 +65,19 @@ def build_demo(seed=1, today=None):
         start=today - datetime.timedelta(days=30),
     )
     people = list(Person.objects.order_by("pk").values_list("pk", flat=True))
-    chosen = [pk for pk in people if rng.random() < 0.66]
+    # The staff of the school the trial's demo logins use (see trial.demo_users) always take part, with
+    # deficits, so that the demo teacher has an assessment sheet and a route to open.
+    school = (
+        Organization.objects.filter(kind="school", municipality__isnull=False)
+        .order_by("municipality__name", "name")
+        .first()
+    )
+    featured = set(
+        Person.objects.filter(employments__organization=school)
+        .order_by("last_name", "pk")
+        .values_list("pk", flat=True)[:3]
+    )
+    chosen = [pk for pk in people if pk in featured or rng.random() < 0.66]
     results = Result.objects.bulk_create(
         [
             Result(
@@ -80,7 +92,7 @@ def build_demo(seed=1, today=None):
     )
     scores = []
     for result in results:
-        ability = rng.betavariate(4, 3)
+        ability = 0.3 if result.person_id in featured else rng.betavariate(4, 3)
         for n, (item_id, max_score) in enumerate(maxima):
             hardness = 0.25 * (n % 4) / 3
             scores.append(

@@ -135,8 +135,8 @@ SECTION_OF = {
 def _proposal(match, gain):
     r = match.resource
     form = {
-        "cohort": f"{'ФР ДПП, ' if r.federal else ''}{r.hours} ч" if r.hours else "",
-        "internship": f"стажировка{f', {r.hours} ч' if r.hours else ''}",
+        "cohort": "обучение по ДПП (ФР ДПП)" if r.federal else "обучение по ДПП",
+        "internship": "стажировка",
         "event": "мероприятие",
         "community": "участие в работе, статус: член",
     }[r.kind]

@@ -103,4 +103,11 @@ class Command(BaseCommand):
             Role.objects.create(user=user, role=role, **scope)
             label = str(scope and next(iter(scope.values())) or (person or "собственные данные"))
             out.append((username, password, RoleCode(role).label, label))
+        if staff:
+            # The demo methodologist tutors the demo teacher's route (if the demo built one).
+            from profrost.routes.models import Route
+
+            Route.objects.filter(person=staff[0], tutor__isnull=True).update(
+                tutor=User.objects.get(username="demo_methodologist")
+            )
         return out
