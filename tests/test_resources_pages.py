@@ -253,7 +253,11 @@ def test_site_reports_and_communities(world, client, settings, tmp_path):
     from profrost.resources.models import SiteReport
 
     report = SiteReport.objects.get()
-    assert b"".join(client.get(f"/resources/site-reports/{report.pk}/file/").streaming_content) == b"%PDF-1.4"
+    # Stored under a generated name; downloaded under the original one.
+    assert "отчёт" not in report.file.name and report.file.name.startswith("site-reports/")
+    download = client.get(f"/resources/site-reports/{report.pk}/file/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4"
+    assert "filename*=utf-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.pdf" in download["Content-Disposition"]
     client.force_login(world["users"]["school_coordinator_out"])
     assert client.get(url).status_code == 403
     # Communities: the center creates one, a teacher joins, the leader adds a meeting.

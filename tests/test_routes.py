@@ -236,6 +236,8 @@ def test_workflow_with_each_role(world, diagnosed, catalog, settings, tmp_path):
     )
     route.refresh_from_db()
     assert route.status == "in_progress"
+    stored = item.evidence.get()
+    assert stored.name == "протокол.pdf" and "протокол" not in stored.file.name
     # The tutor returns (a comment is needed), then accepts.
     item.refresh_from_db()
     with pytest.raises(RouteError, match="что доработать"):

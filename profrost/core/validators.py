@@ -58,3 +58,14 @@ INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 def inn10(first9):
     """A legal entity's INN: nine digits plus the check digit."""
     return first9 + str(sum(w * int(d) for w, d in zip(INN10_WEIGHTS, first9)) % 11 % 10)
+
+
+def generated_upload_name(folder, filename):
+    """The stored name of an attached file: a generated name under a dated folder, keeping only the
+    (lower-case) extension — an uploaded name never becomes a path (SECURITY.md 13)."""
+    import datetime
+    import os
+    import uuid
+
+    ext = os.path.splitext(filename)[1].lower()[:10]
+    return f"{folder}/{datetime.date.today():%Y/%m}/{uuid.uuid4().hex}{ext}"

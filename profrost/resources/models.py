@@ -384,6 +384,12 @@ class InternshipParticipant(models.Model):
         return f"{self.person} — {self.internship}"
 
 
+def site_report_path(instance, filename):
+    from profrost.core.validators import generated_upload_name
+
+    return generated_upload_name("site-reports", filename)
+
+
 class SiteReport(models.Model):
     """An internship site's monthly report to the center."""
 
@@ -395,7 +401,8 @@ class SiteReport(models.Model):
     )
     month = models.DateField("месяц (первое число)")
     text = models.TextField("отчёт")
-    file = models.FileField("файл", upload_to="site-reports/%Y/%m/", blank=True)
+    file = models.FileField("файл", upload_to=site_report_path, blank=True)
+    file_name = models.CharField("имя файла", max_length=255, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

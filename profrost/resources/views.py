@@ -670,6 +670,8 @@ def site_detail(request, pk):
             else:
                 report = form.save(commit=False)
                 report.site, report.month, report.created_by = site, month, request.user
+                if report.file:
+                    report.file_name = report.file.name.rsplit("/", 1)[-1][:255]
                 report.save()
                 messages.success(request, f"Отчёт за {month:%m.%Y} сохранён.")
                 return redirect("resources:site", pk=pk)
@@ -698,7 +700,9 @@ def site_report_file(request, pk):
     if not report.file:
         raise Http404
     return FileResponse(
-        report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report.file_name or report.file.name.rsplit("/", 1)[-1],
     )
 
 

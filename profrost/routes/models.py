@@ -184,13 +184,19 @@ class RouteItem(models.Model):
         return self.content
 
 
+def evidence_path(instance, filename):
+    from profrost.core.validators import generated_upload_name
+
+    return generated_upload_name("route-evidence", filename)
+
+
 class Evidence(models.Model):
     """A file attached to an item's report."""
 
     item = models.ForeignKey(
         RouteItem, on_delete=models.CASCADE, related_name="evidence", verbose_name="пункт"
     )
-    file = models.FileField("файл", upload_to="route-evidence/%Y/%m/")
+    file = models.FileField("файл", upload_to=evidence_path)
     name = models.CharField("имя файла", max_length=255)
     uploaded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
