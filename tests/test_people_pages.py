@@ -139,6 +139,9 @@ def test_history_shows_who_changed_what(world, client):
     page = content(client.get(f"/people/{person.pk}/"))
     assert "Учитель0000 → Петрова" in page
     assert "region_admin" in page  # the user's name (last_name = login in the factories)
+    # Foreign keys and choices by name: the job's organization and position, the sex as its label.
+    assert f"{world['schools'][0].name}" in page.split("История изменений")[1]
+    assert "учитель" in page.split("История изменений")[1]
 
 
 def test_mentor_sees_no_snils(world, client):

@@ -24,7 +24,7 @@ def history(*objs, limit=50, hide=()):
     User = apps.get_model("accounts", "User")
     users = {u.pk: u.full_name() for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
     hidden = HIDDEN | set(hide)
-    rows = []
+    rows, refs = [], {}
     for e in events:
         model = apps.get_model(e.pgh_obj_model)
         context = e.pgh_context or {}
@@ -40,25 +40,71 @@ def history(*objs, limit=50, hide=()):
             for name, (before, after) in data.items():
                 if name in hidden:
                     continue
-                changes.append((_label(model, name), _show(before), _show(after)))
+                changes.append((model, name, before, after))
         elif e.pgh_label == "insert":
             changes = [
-                (_label(model, k), "", _show(v))
+                (model, k, None, v)
                 for k, v in (e.pgh_data or {}).items()
                 if k not in hidden and v not in (None, "")
             ]
         if e.pgh_label == "update" and not changes:
             continue
+        for model_, name, before, after in changes:
+            field = _field(model_, name)
+            if field is not None and field.many_to_one and field.related_model is not None:
+                refs.setdefault(field.related_model, set()).update(
+                    v for v in (before, after) if v is not None
+                )
         rows.append(
             {
                 "at": e.pgh_created_at,
                 "who": who,
                 "what": f"{model._meta.verbose_name}: {LABELS.get(e.pgh_label, e.pgh_label)}",
+                "kind": e.pgh_label,
                 "changes": changes,
                 "source": source,
             }
         )
+    # Foreign keys and choices shown by name, not by id or code: one query per related model.
+    names = {
+        related: {obj.pk: _name(obj) for obj in related.objects.filter(pk__in=ids)}
+        for related, ids in refs.items()
+    }
+    for row in rows:
+        inserted = row.pop("kind") == "insert"
+        row["changes"] = [
+            (
+                _label(m, name),
+                "" if inserted else _value(m, name, before, names),
+                _value(m, name, after, names),
+            )
+            for m, name, before, after in row["changes"]
+        ]
     return rows
+
+
+def _field(model, name):
+    for field in model._meta.get_fields():
+        if getattr(field, "attname", None) == name or field.name == name:
+            return field
+    return None
+
+
+def _name(obj):
+    full_name = getattr(obj, "full_name", None)
+    if callable(full_name):
+        return full_name()
+    return str(full_name or obj)
+
+
+def _value(model, name, value, names):
+    field = _field(model, name)
+    if value is not None and field is not None:
+        if field.many_to_one and field.related_model is not None:
+            return names.get(field.related_model, {}).get(value, f"№ {value}")
+        if getattr(field, "choices", None):
+            return str(dict(field.flatchoices).get(value, value))
+    return _show(value)
 
 
 def _label(model, name):
