@@ -111,6 +111,13 @@ def test_bulk_generation_is_idempotent_and_counts_uncovered(world, diagnosed, ca
     # Teachers 0 and 1 have deficits (teacher 2 none). With 36 hours, teacher 0's ПП1 is uncovered, and
     # teacher 1 (ПП1 only) gets the earliest ПП course within 36 hours (the 24-hour one; nothing else is busy).
     assert counts == {"created": 2, "uncovered": 1, "skipped": 0}
+    # The teacher with an account (teacher 0 is «teacher_in») is told about the draft.
+    assert (
+        Notification.objects.filter(
+            user=world["users"]["teacher_in"], text__startswith="Для вас построен черновик"
+        ).count()
+        == 1
+    )
     route0 = Route.objects.get(person=world["teachers"][0])
     assert sorted(route0.deficits.values_list("code", flat=True)) == ["МТ1", "МТ4", "ПП1"]
     assert list(route0.uncovered.values_list("code", flat=True)) == ["ПП1"]
@@ -316,8 +323,14 @@ def test_deadlines_overdue_items_and_routes(world, diagnosed, catalog, client):
     assert "просрочен" in page and "срок истёк, отчёта нет" in page
     listing = client.get("/routes/?status=overdue").content.decode()
     assert world["teachers"][0].full_name in listing
-    assert actions.remind_deadlines() == 1
+    assert actions.remind_deadlines() == 2  # the item past its end, and the route past its end
     assert actions.remind_deadlines() == 0  # not twice
+    assert (
+        Notification.objects.filter(
+            user=world["users"]["teacher_in"], text__startswith="ИОМ просрочен"
+        ).count()
+        == 1
+    )
     assert (
         Notification.objects.filter(
             user=world["users"]["teacher_in"], text__startswith="Срок пункта ИОМ истёк"
@@ -337,6 +350,7 @@ def test_documents_read_back(world, diagnosed, catalog, client):
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert "Индивидуальный образовательный маршрут" in text and "2. Цель реализации ИОМ – Непрерывное" in text
+    assert text.startswith("Утверждаю")
     assert (
         f"Начало {route.start:%d.%m.%Y}" in text
         and "Уполномоченный ОО:" in text

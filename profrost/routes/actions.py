@@ -453,4 +453,14 @@ def remind_deadlines(today=None):
         ):
             notify([teacher, item.route.tutor], text, _url(item.route))
             sent += 1
+    late_routes = Route.objects.filter(
+        status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], end__lt=today
+    ).select_related("person", "tutor")
+    for route in late_routes:
+        text = f"ИОМ просрочен: срок окончания {route.end:%d.%m.%Y}, маршрут не закрыт — {route.person.full_name}"
+        teacher = _teacher(route)
+        already = Notification.objects.filter(text=text[:500], url=_url(route)).exists()
+        if not already:
+            notify([teacher, route.tutor], text, _url(route))
+            sent += 1
     return sent

@@ -92,6 +92,10 @@ def route_docx(route):
     style = doc.styles["Normal"]
     style.font.name = "Times New Roman"
     style.font.size = Pt(11)
+    approve = doc.add_paragraph(
+        "Утверждаю\nРуководитель ЦНППМ\n_______________ / _______________ /\n«___» ____________ 20___ г."
+    )
+    approve.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.add_run("Индивидуальный образовательный маршрут").bold = True

@@ -189,6 +189,27 @@ def _next_ids(model, n):
         return [row[0] for row in cur.fetchall()]
 
 
+def _notify_teachers(routes):
+    """Each teacher with an account learns that a draft route awaits them (the bell)."""
+    from profrost.accounts.models import User
+    from profrost.routes.models import Notification
+
+    by_person = {r.person_id: r.pk for r in routes}
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                text="Для вас построен черновик индивидуального образовательного маршрута: проверьте и отправьте на согласование",
+                url=f"/routes/{by_person[person_id]}/",
+            )
+            for user_id, person_id in User.objects.filter(
+                person_id__in=list(by_person), is_active=True
+            ).values_list("pk", "person_id")
+        ],
+        batch_size=5000,
+    )
+
+
 def competence_groups():
     return dict(Competence.objects.values_list("code", "group__code"))
 
@@ -312,6 +333,7 @@ def generate_for_campaign(
         )
         copy_rows(Route.deficits.through._meta.db_table, ["route_id", "competence_id"], route_deficits)
         copy_rows(Route.uncovered.through._meta.db_table, ["route_id", "competence_id"], route_uncovered)
+        _notify_teachers(routes)
         created += len(routes)
         if progress:
             progress(offset + len(part), len(todo), "маршруты")
