@@ -320,3 +320,14 @@ def test_open_answers_go_to_the_campaigns_experts_only(world, regional, client):
     page = client.get("/diagnostics/review/").content.decode()
     assert "№ 3" in page and all(t.last_name not in page for t in teachers)  # blind: no names
     assert Role.objects.filter(user=outsider, role="expert").exists()
+    # The center hands one answer over to the third expert; an expert may not.
+    assert (
+        client.post(
+            f"/diagnostics/review/{testing.expert_queue(first).first().pk}/", {"assign": outsider.pk}
+        ).status_code
+        == 403
+    )
+    client.force_login(world["users"]["center_staff"])
+    moved = testing.expert_queue(first).first()
+    client.post(f"/diagnostics/review/{moved.pk}/", {"assign": outsider.pk})
+    assert list(testing.expert_queue(outsider)) == [moved]

@@ -196,6 +196,12 @@ def expert_queue(user=None):
 
 
 @transaction.atomic
+def assign_answer(item_score, expert):
+    """The center hands one open answer to another expert."""
+    ItemScore.objects.filter(pk=item_score.pk, score__isnull=True).update(assigned_to=expert)
+
+
+@transaction.atomic
 def assign_open_answers(campaign):
     """Give each unassigned open answer of the campaign to one of its experts, the least loaded first
     (counting the answers each already has waiting). Returns how many were assigned."""

@@ -386,6 +386,23 @@ def expert_score(request, pk):
     # Blind review: the expert sees the task, the rubric and the answer, not who wrote it.
     item_score = get_object_or_404(testing.expert_queue(request.user), pk=pk)
     error = ""
+    center = request.user.is_superuser or has_role(request.user, "region_admin", "center_staff")
+    if request.method == "POST" and "assign" in request.POST:
+        if not center:
+            raise PermissionDenied
+        from profrost.accounts.models import User
+
+        expert = User.objects.filter(
+            pk=request.POST["assign"] if request.POST["assign"].isdigit() else 0,
+            is_active=True,
+            roles__role="expert",
+        ).first()
+        if expert is None:
+            messages.error(request, "Выберите эксперта из списка.")
+        else:
+            testing.assign_answer(item_score, expert)
+            messages.success(request, f"Ответ передан эксперту {expert.get_full_name() or expert.username}.")
+        return redirect("diagnostics:expert_score", pk=pk)
     if request.method == "POST":
         try:
             testing.score_open_answer(
@@ -403,7 +420,18 @@ def expert_score(request, pk):
         else:
             messages.success(request, "Оценка сохранена.")
             return redirect("diagnostics:expert_queue")
-    return render(request, "diagnostics/expert_score.html", {"s": item_score, "error": error})
+    experts = ()
+    if center:
+        from profrost.accounts.models import User
+
+        experts = (
+            User.objects.filter(is_active=True, roles__role="expert")
+            .distinct()
+            .order_by("last_name", "username")
+        )
+    return render(
+        request, "diagnostics/expert_score.html", {"s": item_score, "error": error, "experts": experts}
+    )
 
 
 def instrument_list(request):
