@@ -481,3 +481,15 @@ def test_linked_event_item_is_done_when_attendance_is_marked(world, diagnosed, c
     )
     item.refresh_from_db()
     assert (item.status, item.report) == ("done", "Участие подтверждено организатором (роль: участник).")
+
+
+def test_notifications_go_by_email_when_smtp_is_configured(world, diagnosed, catalog, settings, mailoutbox):
+    settings.EMAIL_HOST = "smtp.example.org"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    User = type(world["users"]["teacher_in"])
+    User.objects.filter(pk=world["users"]["school_coordinator_in"].pk).update(email="school@example.org")
+    generate_for_campaign(diagnosed, 72, START, END)
+    route = Route.objects.get(person=world["teachers"][0])
+    actions.submit(route, world["users"]["teacher_in"])
+    assert [m.to for m in mailoutbox] == [["school@example.org"]]
+    assert "ИОМ на согласование" in mailoutbox[0].subject

@@ -197,7 +197,15 @@ def result_detail(request, pk):
         .order_by("item__position")
     )
     competences = result.competence_results.select_related("competence").order_by("competence__code")
-    context = {"result": result, "scores": scores, "competences": competences}
+    user = request.user
+    context = {
+        "result": result,
+        "scores": scores,
+        "competences": competences,
+        "can_generate": user.is_superuser
+        or user.person_id == result.person_id
+        or has_role(user, "region_admin", "center_staff", "school_coordinator", "municipal_coordinator"),
+    }
     if request.GET.get("format") == "pdf":
         return _sheet_pdf(request, result, context)
     return render(request, "diagnostics/result_detail.html", context)

@@ -20,6 +20,7 @@ from profrost.people.models import Employment, Person
 from profrost.resources import actions, forms
 from profrost.resources.actions import ResourceError, is_center, may_manage_municipality
 from profrost.resources.models import (
+    HOLDING_QUOTA,
     Application,
     ApplicationStatus,
     Cohort,
@@ -217,8 +218,19 @@ def cohort_detail(request, pk):
         .select_related("municipality", "organization")
         .order_by("municipality__name", "organization__name")
     )
+    # Places taken per municipality and per organization, counted in two queries (not one per quota).
+    holding = Application.objects.filter(cohort=cohort, status__in=HOLDING_QUOTA)
+    by_municipality = dict(
+        holding.values_list("municipality_id").annotate(n=Count("pk")).values_list("municipality_id", "n")
+    )
+    by_organization = dict(
+        holding.values_list("organization_id").annotate(n=Count("pk")).values_list("organization_id", "n")
+    )
     for quota in quotas:
-        quota.places_taken = actions.quota_use(cohort, quota.municipality_id, quota.organization_id)[1]
+        if quota.organization_id:
+            quota.places_taken = by_organization.get(quota.organization_id, 0)
+        else:
+            quota.places_taken = by_municipality.get(quota.municipality_id, 0)
         quota.may_edit = may_manage_municipality(user, quota.municipality_id)
         quota.free = quota.places - quota.places_taken
     given = sum(q.places for q in quotas if q.organization_id is None)
