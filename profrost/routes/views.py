@@ -464,6 +464,8 @@ def route_document(request, pk, fmt):
     from profrost.routes.document import route_docx, route_pdf
 
     route = _route(request, pk)
+    if fmt in ("docx", "pdf") and request.user.person_id != route.person_id:
+        journal(JournalAction.EXPORT, request=request, obj=route.person, what=f"route {fmt}", route_id=route.pk)
     if fmt == "docx":
         body, kind = (
             route_docx(route),
