@@ -182,6 +182,7 @@ PLAIN_URLS = {
     "routes:registers": MANAGERS | {"school_coordinator_in", "school_coordinator_out"},
     "routes:uncovered": REGION,
     "routes:notifications": None,
+    "routes:bulk_tutor": REGION | {"school_coordinator_in", "school_coordinator_out"},
 }
 
 

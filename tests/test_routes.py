@@ -493,3 +493,25 @@ def test_notifications_go_by_email_when_smtp_is_configured(world, diagnosed, cat
     actions.submit(route, world["users"]["teacher_in"])
     assert [m.to for m in mailoutbox] == [["school@example.org"]]
     assert "ИОМ на согласование" in mailoutbox[0].subject
+
+
+def test_bulk_tutor_assignment_stays_in_scope(world, diagnosed, catalog, client):
+    generate_for_campaign(diagnosed, 72, START, END)
+    mine, other = (
+        Route.objects.get(person=world["teachers"][0]),
+        Route.objects.get(person=world["teachers"][1]),
+    )
+    outside = Route.objects.create(person=world["teachers"][15], start=START, end=END)
+    client.force_login(world["users"]["school_coordinator_in"])  # school 0: teachers 0 and 1
+    page = client.post(
+        "/routes/tutor/", {"tutor": "methodologist", "route": [mine.pk, other.pk, outside.pk]}, follow=True
+    ).content.decode()
+    assert "назначен маршрутам: 2" in page
+    tutors = dict(Route.objects.values_list("pk", "tutor__username"))
+    assert (tutors[mine.pk], tutors[other.pk], tutors[outside.pk]) == ("methodologist", "methodologist", None)
+    page = client.post(
+        "/routes/tutor/", {"tutor": "teacher_in", "route": [mine.pk]}, follow=True
+    ).content.decode()
+    assert "укажите логин методиста или наставника" in page
+    client.force_login(world["users"]["teacher_in"])
+    assert client.post("/routes/tutor/", {"tutor": "methodologist", "route": [mine.pk]}).status_code == 403

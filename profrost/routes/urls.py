@@ -7,6 +7,7 @@ app_name = "routes"
 urlpatterns = [
     path("", views.route_list, name="list"),
     path("registers/", views.registers, name="registers"),
+    path("tutor/", views.bulk_tutor, name="bulk_tutor"),
     path("uncovered/", views.uncovered_report, name="uncovered"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification"),

@@ -49,8 +49,20 @@ class RouteForm(BootstrapMixin, djforms.Form):
 
 class ItemForm(BootstrapMixin, djforms.Form):
     section = djforms.ChoiceField(label="Раздел", choices=Section.choices)
-    content = djforms.CharField(label="Содержание работы (мероприятие)", max_length=500)
-    form = djforms.CharField(label="Форма обучения, трудоёмкость и пр.", max_length=500, required=False)
+    content = djforms.CharField(
+        label="Содержание работы (мероприятие)",
+        max_length=500,
+        help_text="1.4 — наименование сообщества или МО; 2.1 — тема выступления; 2.2 — наименование продукта; "
+        "3 — «Работа с наставником» или «Работа в качестве наставника»",
+    )
+    form = djforms.CharField(
+        label="Дополнительная информация",
+        max_length=500,
+        required=False,
+        help_text="Форма обучения; 1.4 — содержание работы и статус педагога; 2.1 — мероприятие, на котором "
+        "представлен опыт; 2.2 — где представлены, размещены; 3 — основные направления работы "
+        "(для наставника — должность подопечного)",
+    )
     hours = djforms.IntegerField(label="Часы", required=False)
     start = djforms.DateField(label="Начало", required=False, widget=DATE)
     end = djforms.DateField(label="Окончание", required=False, widget=DATE)
@@ -126,6 +138,7 @@ def route_list(request):
             "campaigns": Campaign.objects.values_list("pk", "name"),
             "municipalities": Municipality.objects.visible_to(request.user).values_list("pk", "name"),
             "is_center": is_center(request.user),
+            "can_assign": is_center(request.user) or has_role(request.user, "school_coordinator"),
         },
     )
 
@@ -392,6 +405,34 @@ def route_action(request, pk, action):
     return redirect("routes:detail", pk=pk)
 
 
+def bulk_tutor(request):
+    """The center or a school coordinator assigns one tutor to many routes of the list at once."""
+    from profrost.accounts.models import User
+
+    if not (is_center(request.user) or has_role(request.user, "school_coordinator")):
+        raise PermissionDenied
+    if request.method != "POST":
+        return redirect("routes:list")
+    tutor = User.objects.filter(
+        username=(request.POST.get("tutor") or "").strip(),
+        is_active=True,
+        roles__role__in=["methodologist", "mentor", "center_staff"],
+    ).first()
+    ids = [int(x) for x in request.POST.getlist("route") if x.isdigit()][:1000]
+    if tutor is None or not ids:
+        messages.error(request, "Отметьте маршруты и укажите логин методиста или наставника.")
+        return redirect(request.POST.get("next") or "routes:list")
+    routes = (
+        routes_visible_to(request.user)
+        .filter(pk__in=ids)
+        .exclude(status__in=["done", "partial", "cancelled"])
+    )
+    n = routes.update(tutor=tutor)
+    actions.notify([tutor], f"Вы назначены тьютором маршрутов: {n}", "/routes/")
+    messages.success(request, f"Тьютор {tutor.get_full_name() or tutor.username} назначен маршрутам: {n}.")
+    return redirect(request.POST.get("next") or "routes:list")
+
+
 @require_POST
 def route_tutor(request, pk):
     route = _route(request, pk)
@@ -465,7 +506,9 @@ def route_document(request, pk, fmt):
 
     route = _route(request, pk)
     if fmt in ("docx", "pdf") and request.user.person_id != route.person_id:
-        journal(JournalAction.EXPORT, request=request, obj=route.person, what=f"route {fmt}", route_id=route.pk)
+        journal(
+            JournalAction.EXPORT, request=request, obj=route.person, what=f"route {fmt}", route_id=route.pk
+        )
     if fmt == "docx":
         body, kind = (
             route_docx(route),
