@@ -331,3 +331,26 @@ def test_open_answers_go_to_the_campaigns_experts_only(world, regional, client):
     moved = testing.expert_queue(first).first()
     client.post(f"/diagnostics/review/{moved.pk}/", {"assign": outsider.pk})
     assert list(testing.expert_queue(outsider)) == [moved]
+
+
+def test_campaign_scope_by_organizations_inn(world, regional, client):
+    campaign, _ = regional
+    client.force_login(world["users"]["center_staff"])
+    url = f"/diagnostics/campaigns/{campaign.pk}/edit/"
+    base = {
+        "instrument": campaign.instrument_id,
+        "name": campaign.name,
+        "kind": "regional",
+        "time_limit": "30",
+    }
+    page = client.post(
+        url, {**base, "organizations_inn": f"{world['schools'][0].inn}\n9999999999"}
+    ).content.decode()
+    assert "Не найдены организации с ИНН: 9999999999" in page
+    client.post(url, {**base, "organizations_inn": world["schools"][1].inn})
+    campaign.refresh_from_db()
+    assert list(campaign.organizations.all()) == [world["schools"][1]]
+    assert list(campaign.municipalities.all()) == []
+    # Only that school's two teachers are invited.
+    assert testing.invite_participants(campaign) == 2
+    assert world["schools"][1].inn in client.get(url).content.decode()

@@ -65,6 +65,16 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
         from profrost.accounts.models import User
 
         self.fields["instrument"].queryset = Instrument.objects.current()
+        self.fields["organizations_inn"] = forms.CharField(
+            label="Организации (ИНН, по одному в строке)",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text="Пусто — все организации выбранных муниципалитетов",
+        )
+        if self.instance.pk:
+            self.fields["organizations_inn"].initial = "\n".join(
+                self.instance.organizations.exclude(inn="").values_list("inn", flat=True)
+            )
         from profrost.resources.models import Cohort
 
         self.fields["cohort"].queryset = Cohort.objects.select_related("program").order_by("-start")
@@ -74,6 +84,14 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "Окончание раньше начала")
+        inns = [x.strip() for x in re.split(r"[\s,;]+", data.get("organizations_inn") or "") if x.strip()]
+        from profrost.structure.models import Organization
+
+        found = dict(Organization.objects.filter(inn__in=inns).values_list("inn", "pk"))
+        unknown = [x for x in inns if x not in found]
+        if unknown:
+            self.add_error("organizations_inn", "Не найдены организации с ИНН: " + ", ".join(unknown[:20]))
+        data["organization_ids"] = list(found.values())
         if data.get("cohort") and data.get("kind") != "course":
             self.add_error("cohort", "Учебная группа указывается только для диагностики курса")
         return data

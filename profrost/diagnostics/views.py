@@ -532,6 +532,7 @@ def campaign_create(request, pk=None):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()
+            saved.organizations.set(form.cleaned_data["organization_ids"])
             testing.assign_open_answers(saved)
         messages.success(request, "Диагностика сохранена." if campaign else "Диагностика создана.")
         return redirect("diagnostics:campaign", pk=saved.pk)
