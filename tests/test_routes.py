@@ -515,3 +515,12 @@ def test_bulk_tutor_assignment_stays_in_scope(world, diagnosed, catalog, client)
     assert "укажите логин методиста или наставника" in page
     client.force_login(world["users"]["teacher_in"])
     assert client.post("/routes/tutor/", {"tutor": "methodologist", "route": [mine.pk]}).status_code == 403
+
+
+def test_a_garbled_version_is_a_conflict_not_an_error(world, diagnosed, catalog, client):
+    generate_for_campaign(diagnosed, 72, START, END)
+    route = Route.objects.get(person=world["teachers"][0])
+    client.force_login(world["users"]["teacher_in"])
+    response = client.post(f"/routes/{route.pk}/do/submit/", {"version": "abc"}, follow=True)
+    assert response.status_code == 200 and "Запись изменена другим пользователем" in response.content.decode()
+    assert Route.objects.get(pk=route.pk).status == "draft"

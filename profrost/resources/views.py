@@ -184,29 +184,35 @@ def _applications_visible(user, cohort):
     return qs.filter(person_id=user.person_id)
 
 
-def _apply_choices(user, cohort):
-    """The teachers this user may apply for: current staff of their organizations, not yet applied."""
-    scope = scope_of(user)
+def _staff_choices(user):
+    """Current jobs of the people this coordinator may act for (one scoping mechanism: visible_to), or None
+    for users who are not coordinators."""
+    if not has_role(user, *COORDINATORS):
+        return None
     today = datetime.date.today()
-    jobs = Employment.objects.filter(Q(end__isnull=True) | Q(end__gte=today)).select_related(
-        "person", "organization"
+    return (
+        Employment.objects.visible_to(user)
+        .filter(organization__in=Organization.objects.visible_to(user).values("pk"))
+        .filter(Q(end__isnull=True) | Q(end__gte=today))
+        .select_related("person", "organization")
+        .order_by("person__last_name", "person__first_name", "pk")
     )
-    if is_center(user):
-        return []  # the center enrolls; schools apply
-    if has_role(user, "school_coordinator"):
-        jobs = jobs.filter(organization_id__in=scope.organization_ids)
-    elif has_role(user, "municipal_coordinator"):
-        jobs = jobs.filter(organization__municipality_id__in=scope.municipality_ids)
-    else:
+
+
+def _apply_choices(user, cohort):
+    """The teachers this user may apply for: current staff of their organizations, not yet applied (the center
+    enrolls, schools and municipalities apply)."""
+    jobs = _staff_choices(user)
+    if jobs is None or is_center(user):
         return []
     taken = (
         Application.objects.filter(cohort=cohort)
         .exclude(status__in=["rejected", "withdrawn"])
         .values("person_id")
     )
-    jobs = jobs.exclude(person_id__in=taken).order_by("person__last_name", "person__first_name")[:2000]
     return [
-        (f"{j.person_id}:{j.organization_id}", f"{j.person.full_name} — {j.organization.name}") for j in jobs
+        (f"{j.person_id}:{j.organization_id}", f"{j.person.full_name} — {j.organization.name}")
+        for j in jobs.exclude(person_id__in=taken)[:2000]
     ]
 
 
@@ -476,24 +482,13 @@ def event_form(request, pk=None):
 
 
 def _register_choices(user):
-    """Whom this user may register: a coordinator their current staff (a school's, a municipality's — the
-    first 2,000 by name), a teacher themselves. The center organizes and marks; schools register."""
-    if has_role(user, *COORDINATORS):
-        scope = scope_of(user)
-        jobs = (
-            Employment.objects.filter(Q(end__isnull=True) | Q(end__gte=datetime.date.today()))
-            .filter(
-                Q(organization_id__in=scope.organization_ids)
-                | Q(organization__municipality_id__in=scope.municipality_ids)
-            )
-            .select_related("person")
-        )
-        people = [
-            (j.person_id, j.person.full_name)
-            for j in jobs.order_by("person__last_name", "person__first_name")[:2000]
-        ]
+    """Whom this user may register: a coordinator their current staff (the first 2,000 by name), a teacher
+    themselves. The center organizes and marks; schools register."""
+    jobs = _staff_choices(user)
+    if jobs is not None:
+        people = list(dict.fromkeys((j.person_id, j.person.full_name) for j in jobs[:2000]))
         if people:
-            return list(dict.fromkeys(people))
+            return people
     if user.person_id:
         return [(user.person_id, "я")]
     return []

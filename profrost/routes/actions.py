@@ -71,13 +71,7 @@ def is_tutor(user, route):
 
 
 def may_view(user, route):
-    return (
-        is_center(user)
-        or is_owner(user, route)
-        or is_school(user, route)
-        or is_municipal(user, route)
-        or is_tutor(user, route)
-    )
+    return routes_visible_to(user).filter(pk=route.pk).exists()
 
 
 def may_edit(user, route):
@@ -88,28 +82,13 @@ def may_edit(user, route):
 
 
 def routes_visible_to(user):
-    """The one scoping rule for route lists: the center all; a municipality's and a school's people; the
-    routes one tutors; one's own."""
-    qs = Route.objects.all()
-    if is_center(user):
-        return qs
-    scope = scope_of(user)
-    today = datetime.date.today()
-    jobs = Employment.objects.filter(Q(end__isnull=True) | Q(end__gte=today))
-    condition = Q(tutor_id=user.pk)
-    if user.person_id:
-        condition |= Q(person_id=user.person_id)
-    if has_role(user, "school_coordinator") and scope.organization_ids:
-        condition |= Q(
-            person_id__in=jobs.filter(organization_id__in=scope.organization_ids).values("person_id")
-        )
-    if has_role(user, "municipal_coordinator") and scope.municipality_ids:
-        condition |= Q(
-            person_id__in=jobs.filter(organization__municipality_id__in=scope.municipality_ids).values(
-                "person_id"
-            )
-        )
-    return qs.filter(condition)
+    """Routes of the people the user may see (core.scoping through Person.visible_to: the center all, a
+    municipality's and a school's people, oneself), plus the routes the user tutors."""
+    from profrost.people.models import Person
+
+    return Route.objects.filter(
+        Q(person__in=Person.objects.visible_to(user).values("pk")) | Q(tutor_id=user.pk)
+    )
 
 
 # --- notifications --------------------------------------------------------------------------------------------
@@ -156,10 +135,17 @@ def _url(route):
 # --- the route --------------------------------------------------------------------------------------------------
 
 
+def _check_version(obj, version):
+    """The version the user saw (None or empty: not given, no check); any other than the current is refused."""
+    if version is None or version == "":
+        return
+    if not str(version).isdigit() or int(version) != obj.version:
+        raise RouteError(CONFLICT_MESSAGE)
+
+
 def _locked(route, version=None):
     route = Route.objects.select_for_update().select_related("person").get(pk=route.pk)
-    if version is not None and int(version) != route.version:
-        raise RouteError(CONFLICT_MESSAGE)
+    _check_version(route, version)
     return route
 
 
@@ -216,8 +202,7 @@ def save_item(route, user, data, item=None, version=None):
         item = RouteItem(route=route, position=route.items.count())
     else:
         item = RouteItem.objects.select_for_update().get(pk=item.pk, route=route)
-        if version is not None and int(version) != item.version:
-            raise RouteError(CONFLICT_MESSAGE)
+        _check_version(item, version)
         item.version += 1
     for f in ITEM_FIELDS:
         setattr(item, f, data.get(f))
@@ -357,8 +342,7 @@ def report(item, user, text, links="", files=(), version=None):
     if route.status not in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS):
         raise RouteError("Отчитываться можно по утверждённому маршруту.")
     item = RouteItem.objects.select_for_update().get(pk=item.pk)
-    if version is not None and int(version) != item.version:
-        raise RouteError(CONFLICT_MESSAGE)
+    _check_version(item, version)
     if not text.strip():
         raise RouteError("Напишите рефлексивный отчёт.")
     for f in files:
@@ -385,8 +369,7 @@ def review_report(item, user, accept, comment="", version=None):
     if not (is_tutor(user, route) or is_center(user)):
         raise RouteError("Отчёты принимает тьютор маршрута.")
     item = RouteItem.objects.select_for_update().get(pk=item.pk)
-    if version is not None and int(version) != item.version:
-        raise RouteError(CONFLICT_MESSAGE)
+    _check_version(item, version)
     if not item.reported_at:
         raise RouteError("По пункту ещё нет отчёта.")
     if not accept and not comment.strip():
