@@ -16,6 +16,16 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-control")
 
 
+class EndNotBeforeStart:
+    """Forms with «start» and «end» dates: the end may not come before the start (the one message for it)."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "Окончание раньше начала")
+        return data
+
+
 # Optimistic locking (SECURITY.md 19): shown when a save finds the record's version changed.
 CONFLICT_MESSAGE = (
     "Запись изменена другим пользователем, пока вы её редактировали. Ваши изменения не сохранены: "

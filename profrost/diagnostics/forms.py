@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from profrost.core.forms import BootstrapMixin
+from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
 from profrost.diagnostics.models import Competence
 
 
@@ -26,7 +26,7 @@ class CompetenceForm(BootstrapMixin, forms.ModelForm):
         return code
 
 
-class CampaignForm(BootstrapMixin, forms.ModelForm):
+class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
     class Meta:
         from profrost.diagnostics.models import Campaign
 
@@ -82,8 +82,6 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "Окончание раньше начала")
         inns = [x.strip() for x in re.split(r"[\s,;]+", data.get("organizations_inn") or "") if x.strip()]
         from profrost.structure.models import Organization
 

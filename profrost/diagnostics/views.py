@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from profrost.core.history import history
+from profrost.core.paging import page_of, query_without_page
 from profrost.core.scoping import has_role
 from profrost.diagnostics import actions
 from profrost.diagnostics.forms import CompetenceForm
@@ -99,8 +100,6 @@ def _report_groups(request):
 
 
 def campaign_detail(request, pk):
-    from django.core.paginator import Paginator
-
     from profrost.diagnostics import analysis
     from profrost.diagnostics.models import Campaign
     from profrost.structure.models import District, Organization
@@ -121,12 +120,10 @@ def campaign_detail(request, pk):
             .order_by("name")
             .values_list("pk", "name")
         )
-    query = request.GET.copy()
-    query.pop("page", None)
     statuses = dict(results.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-    page = Paginator(
-        results.select_related("person").order_by("person__last_name", "person__first_name", "pk"), 50
-    ).get_page(request.GET.get("page"))
+    page = page_of(
+        request, results.select_related("person").order_by("person__last_name", "person__first_name", "pk")
+    )
     return render(
         request,
         "diagnostics/campaign_detail.html",
@@ -136,7 +133,7 @@ def campaign_detail(request, pk):
             "report": data,
             "statuses": [(label, statuses.get(value, 0)) for value, label in ResultStatus.choices],
             "groups": groups,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             "districts": District.objects.values_list("pk", "name"),
             "municipalities": _municipality_choices(request.user),
             "organizations": organizations,

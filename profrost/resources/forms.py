@@ -1,6 +1,6 @@
 from django import forms
 
-from profrost.core.forms import BootstrapMixin
+from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
 from profrost.diagnostics.models import Competence
 from profrost.resources.models import (
     Cohort,
@@ -21,16 +21,6 @@ DATE = {"format": "%d.%m.%Y", "attrs": {"placeholder": "ДД.ММ.ГГГГ"}}
 
 def date_widget():
     return forms.DateInput(format=DATE["format"], attrs=DATE["attrs"])
-
-
-class DatesMixin:
-    """End not before start — the message every dated resource uses."""
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "Окончание раньше начала")
-        return data
 
 
 class ProgramForm(BootstrapMixin, forms.ModelForm):
@@ -67,7 +57,7 @@ class ProgramForm(BootstrapMixin, forms.ModelForm):
         return data
 
 
-class CohortForm(DatesMixin, BootstrapMixin, forms.ModelForm):
+class CohortForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Cohort
         fields = ["start", "end", "online", "place", "capacity"]
@@ -108,7 +98,7 @@ class EnrollmentMoveForm(BootstrapMixin, forms.Form):
     hours = forms.IntegerField(label="Посещено часов", required=False, min_value=0)
 
 
-class EventForm(DatesMixin, BootstrapMixin, forms.ModelForm):
+class EventForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Event
         fields = [
@@ -146,7 +136,7 @@ class RegisterForm(BootstrapMixin, forms.Form):
         self.fields["person"].choices = list(people)
 
 
-class InternshipForm(DatesMixin, BootstrapMixin, forms.ModelForm):
+class InternshipForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Internship
         fields = ["title", "site", "competences", "hours", "start", "end", "capacity"]

@@ -202,7 +202,15 @@ def _dates(c, row):
 
 
 class _ReferenceData:
-    """Lookups shared by the importers: organizations by INN, competences, positions, subjects."""
+    """What the program and event importers share: loading is the center's, the columns present in the file
+    are remembered (an absent optional column keeps old values), lookups of organizations by INN and of
+    competences."""
+
+    def map_headers(self, headers):
+        _region_only(self)
+        index = super().map_headers(headers)
+        self.present = set(index)
+        return index
 
     def load_competences(self):
         self.competences = {}
@@ -344,12 +352,6 @@ class ProgramImporter(_ReferenceData, Importer):
             ("Должности", list(Position.objects.values_list("name", flat=True))),
             ("Предметы", list(Subject.objects.values_list("name", flat=True))),
         ]
-
-    def map_headers(self, headers):
-        _region_only(self)
-        index = super().map_headers(headers)
-        self.present = set(index)
-        return index
 
     def prepare(self, rows):
         for _ in rows:
@@ -562,12 +564,6 @@ class EventImporter(_ReferenceData, Importer):
             ("Формат", [label for _, label in EventFormat.choices]),
             ("Компетенции", [f"{c.code} {c.name}" for c in Competence.objects.filter(is_active=True)]),
         ]
-
-    def map_headers(self, headers):
-        _region_only(self)
-        index = super().map_headers(headers)
-        self.present = set(index)
-        return index
 
     def prepare(self, rows):
         for _ in rows:

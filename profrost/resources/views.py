@@ -5,7 +5,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from profrost.core.exports import xlsx_response
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
+from profrost.core.paging import page_of, query_without_page
 from profrost.core.scoping import has_role, scope_of
 from profrost.diagnostics.models import Competence
 from profrost.people.models import Employment, Person
@@ -38,23 +38,12 @@ from profrost.resources.models import (
 )
 from profrost.structure.models import Municipality, Organization
 
-PAGE_SIZE = 50
 COORDINATORS = ("municipal_coordinator", "school_coordinator")
 
 
 def _require_center(user):
     if not is_center(user):
         raise PermissionDenied
-
-
-def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query(request):
-    q = request.GET.copy()
-    q.pop("page", None)
-    return q.urlencode()
 
 
 # --- programs ---------------------------------------------------------------------------------------------
@@ -113,7 +102,7 @@ def program_list(request):
             "Компетенции",
         ]
         return xlsx_response("программы.xlsx", [("Программы", headers, rows)])
-    page = _page(request, qs.prefetch_related("competences"))
+    page = page_of(request, qs.prefetch_related("competences"))
     providers = (
         Organization.objects.filter(pk__in=Program.objects.values("provider_id"))
         .order_by("name")
@@ -122,7 +111,7 @@ def program_list(request):
     context = {
         "page": page,
         "params": request.GET,
-        "query": _query(request),
+        "query": query_without_page(request),
         "competences": Competence.objects.filter(is_active=True).values_list("pk", "code", "name"),
         "forms": StudyForm.choices,
         "providers": providers,
@@ -145,15 +134,22 @@ def program_detail(request, pk):
     )
 
 
+def _form_page(request, form, detail, saved_message, title):
+    """A create/edit page of a catalog object: save and go to its page, or show the form with its errors."""
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, saved_message)
+        return redirect(detail, pk=saved.pk)
+    return render(request, "resources/form.html", {"form": form, "title": title})
+
+
 def program_form(request, pk=None):
     _require_center(request.user)
     program = get_object_or_404(Program, pk=pk) if pk else None
     form = forms.ProgramForm(request.POST or None, instance=program)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, "Программа сохранена.")
-        return redirect("resources:program", pk=saved.pk)
-    return render(request, "resources/form.html", {"form": form, "title": program or "Новая программа"})
+    return _form_page(
+        request, form, "resources:program", "Программа сохранена.", program or "Новая программа"
+    )
 
 
 def cohort_create(request, program_pk):
@@ -442,7 +438,7 @@ def event_list(request):
     calendar = request.GET.get("view") == "calendar"
     context = {
         "params": request.GET,
-        "query": _query(request),
+        "query": query_without_page(request),
         "kinds": EventKind.choices,
         "levels": Level.choices,
         "competences": Competence.objects.filter(is_active=True).values_list("pk", "code", "name"),
@@ -455,7 +451,7 @@ def event_list(request):
             months.setdefault((e.start.year, e.start.month), []).append(e)
         context["months"] = [(datetime.date(y, m, 1), events) for (y, m), events in sorted(months.items())]
     else:
-        context["page"] = _page(request, qs)
+        context["page"] = page_of(request, qs)
     return render(request, "resources/event_list.html", context)
 
 
@@ -474,11 +470,9 @@ def event_form(request, pk=None):
     if event and not (is_center(user) or may_manage_municipality(user, event.organizer.municipality_id)):
         raise PermissionDenied
     form = forms.EventForm(request.POST or None, instance=event, organizers=_organizers(user))
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, "Мероприятие сохранено.")
-        return redirect("resources:event", pk=saved.pk)
-    return render(request, "resources/form.html", {"form": form, "title": event or "Новое мероприятие"})
+    return _form_page(
+        request, form, "resources:event", "Мероприятие сохранено.", event or "Новое мероприятие"
+    )
 
 
 def _register_choices(user):
@@ -568,7 +562,7 @@ def internship_list(request):
     return render(
         request,
         "resources/internship_list.html",
-        {"page": _page(request, qs), "can_edit": is_center(request.user)},
+        {"page": page_of(request, qs), "can_edit": is_center(request.user)},
     )
 
 
@@ -576,11 +570,9 @@ def internship_form(request, pk=None):
     _require_center(request.user)
     internship = get_object_or_404(Internship, pk=pk) if pk else None
     form = forms.InternshipForm(request.POST or None, instance=internship)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, "Стажировка сохранена.")
-        return redirect("resources:internship", pk=saved.pk)
-    return render(request, "resources/form.html", {"form": form, "title": internship or "Новая стажировка"})
+    return _form_page(
+        request, form, "resources:internship", "Стажировка сохранена.", internship or "Новая стажировка"
+    )
 
 
 def internship_detail(request, pk):
@@ -731,7 +723,7 @@ def community_list(request):
         request,
         "resources/community_list.html",
         {
-            "page": _page(request, qs),
+            "page": page_of(request, qs),
             "params": request.GET,
             "levels": Level.choices,
             "can_edit": is_center(request.user) or has_role(request.user, "municipal_coordinator"),
@@ -750,11 +742,9 @@ def community_form(request, pk=None):
             pk__in=scope_of(user).municipality_ids
         )
         form.fields["level"].choices = [(Level.MUNICIPAL, "муниципальный")]
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, "Сообщество сохранено.")
-        return redirect("resources:community", pk=saved.pk)
-    return render(request, "resources/form.html", {"form": form, "title": community or "Новое сообщество"})
+    return _form_page(
+        request, form, "resources:community", "Сообщество сохранено.", community or "Новое сообщество"
+    )
 
 
 def _may_lead(user, community):

@@ -6,7 +6,6 @@ import datetime
 from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,10 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from profrost.core.exports import xlsx_response
-from profrost.core.forms import BootstrapMixin
+from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
 from profrost.core.history import history
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction, TaskProgress
+from profrost.core.paging import page_of, query_without_page
 from profrost.core.scoping import has_role
 from profrost.diagnostics.models import Campaign, Competence, CompetenceResult, Result
 from profrost.routes import actions
@@ -123,16 +123,14 @@ def route_list(request):
         response = HttpResponse(routes_zip(routes, request.GET["format"]), content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="routes.zip"'
         return response
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_of(request, qs)
     return render(
         request,
         "routes/route_list.html",
         {
             "page": page,
             "params": request.GET,
-            "query": query.urlencode(),
+            "query": query_without_page(request),
             "statuses": RouteStatus.choices,
             "today": datetime.date.today(),
             "campaigns": Campaign.objects.values_list("pk", "name"),
@@ -555,7 +553,7 @@ def generate_for_result(request, result_pk):
     return redirect("routes:detail", pk=route.pk)
 
 
-class GenerateForm(BootstrapMixin, djforms.Form):
+class GenerateForm(EndNotBeforeStart, BootstrapMixin, djforms.Form):
     municipality = djforms.ModelChoiceField(
         label="Только для муниципалитета",
         queryset=Municipality.objects.order_by("name"),
@@ -565,12 +563,6 @@ class GenerateForm(BootstrapMixin, djforms.Form):
     hours = djforms.IntegerField(label="Бюджет часов курсов", initial=72, min_value=0, max_value=1000)
     start = djforms.DateField(label="Начало маршрутов", widget=DATE)
     end = djforms.DateField(label="Окончание маршрутов", widget=DATE)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "Окончание раньше начала")
-        return data
 
 
 def generate_for_campaign(request, campaign_pk):
@@ -616,7 +608,7 @@ def notifications(request):
     if request.method == "POST":
         qs.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("routes:notifications")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, qs)
     return render(request, "routes/notifications.html", {"page": page})
 
 
