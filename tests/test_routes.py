@@ -493,6 +493,16 @@ def test_notifications_go_by_email_when_smtp_is_configured(world, diagnosed, cat
     actions.submit(route, world["users"]["teacher_in"])
     assert [m.to for m in mailoutbox] == [["school@example.org"]]
     assert "ИОМ на согласование" in mailoutbox[0].subject
+    # Deadline reminders go by email too.
+    User.objects.filter(pk=world["users"]["teacher_in"].pk).update(email="teacher@example.org")
+    RouteItem.objects.filter(route=route).update(start=None, end=None)
+    Route.objects.filter(pk=route.pk).update(
+        status="in_progress",
+        start=TODAY - datetime.timedelta(days=30),
+        end=TODAY - datetime.timedelta(days=1),
+    )
+    actions.remind_deadlines()
+    assert mailoutbox[-1].to == ["teacher@example.org"] and "ИОМ просрочен" in mailoutbox[-1].subject
 
 
 def test_bulk_tutor_assignment_stays_in_scope(world, diagnosed, catalog, client):

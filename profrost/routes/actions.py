@@ -94,10 +94,14 @@ def routes_visible_to(user):
 # --- notifications --------------------------------------------------------------------------------------------
 
 
+def _email_on():
+    return bool(getattr(settings, "EMAIL_HOST", "")) and settings.EMAIL_HOST != "localhost"
+
+
 def notify(users, text, url=""):
     users = [u for u in users if u is not None]
     Notification.objects.bulk_create([Notification(user=u, text=text[:500], url=url) for u in users])
-    if getattr(settings, "EMAIL_HOST", "") and settings.EMAIL_HOST != "localhost":
+    if _email_on():
         from django.core.mail import send_mail
 
         recipients = [u.email for u in users if u.email]
@@ -418,32 +422,57 @@ def sync_participation(participation):
 
 
 def remind_deadlines(today=None):
-    """Notifications for items past their end without a report and routes past their end (run daily)."""
+    """Notifications, once each, for items past their end without a report and for routes past their end, to
+    the teacher and the tutor (run daily). A handful of queries whatever the number of routes."""
     today = today or datetime.date.today()
+    running = [RouteStatus.APPROVED, RouteStatus.IN_PROGRESS]
     late_items = RouteItem.objects.filter(
-        route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS],
+        route__status__in=running,
         end__lt=today,
         reported_at__isnull=True,
         status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS],
-    ).select_related("route__person")
-    sent = 0
-    for item in late_items:
-        text = f"Срок пункта ИОМ истёк без отчёта: {item.content[:120]}"
-        teacher = _teacher(item.route)
-        if (
-            teacher
-            and not Notification.objects.filter(user=teacher, text=text[:500], url=_url(item.route)).exists()
-        ):
-            notify([teacher, item.route.tutor], text, _url(item.route))
-            sent += 1
-    late_routes = Route.objects.filter(
-        status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], end__lt=today
-    ).select_related("person", "tutor")
-    for route in late_routes:
-        text = f"ИОМ просрочен: срок окончания {route.end:%d.%m.%Y}, маршрут не закрыт — {route.person.full_name}"
-        teacher = _teacher(route)
-        already = Notification.objects.filter(text=text[:500], url=_url(route)).exists()
-        if not already:
-            notify([teacher, route.tutor], text, _url(route))
-            sent += 1
+    ).select_related("route__person", "route__tutor")
+    late_routes = Route.objects.filter(status__in=running, end__lt=today).select_related("person", "tutor")
+    wanted = [
+        (item.route, f"Срок пункта ИОМ истёк без отчёта: {item.content[:120]}") for item in late_items
+    ] + [
+        (r, f"ИОМ просрочен: срок окончания {r.end:%d.%m.%Y}, маршрут не закрыт — {r.person.full_name}")
+        for r in late_routes
+    ]
+    if not wanted:
+        return 0
+    sent_before = set(
+        Notification.objects.filter(url__in={_url(r) for r, _ in wanted}).values_list("url", "text")
+    )
+    teachers = dict(
+        User.objects.filter(person_id__in={r.person_id for r, _ in wanted}, is_active=True).values_list(
+            "person_id", "pk"
+        )
+    )
+    notes, sent = [], 0
+    for route, text in wanted:
+        text = text[:500]
+        if (_url(route), text) in sent_before:
+            continue
+        sent_before.add((_url(route), text))
+        for user_id in {teachers.get(route.person_id), route.tutor_id} - {None}:
+            notes.append(Notification(user_id=user_id, text=text, url=_url(route)))
+        sent += 1
+    Notification.objects.bulk_create(notes, batch_size=5000)
+    if _email_on():
+        from django.core.mail import send_mass_mail
+
+        emails = dict(
+            User.objects.filter(pk__in={n.user_id for n in notes})
+            .exclude(email="")
+            .values_list("pk", "email")
+        )
+        send_mass_mail(
+            [
+                ("ПрофРост: " + n.text[:80], n.text, None, [emails[n.user_id]])
+                for n in notes
+                if n.user_id in emails
+            ],
+            fail_silently=True,
+        )
     return sent
