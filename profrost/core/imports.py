@@ -6,10 +6,9 @@ in one transaction. Each importer (organizations, staff, and later issues' kinds
 `Importer` registered in `IMPORTERS` under the name the command line uses: `profrost import <kind>`.
 """
 
-import csv
 import datetime
 import hashlib
-import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +156,11 @@ def _check_zip(path):
 
 
 def read_rows(path, name):
-    """(headers, [(row number, [values])]) — row numbers as the user sees them (header = 1)."""
+    """(headers, [(row number, [values])]) — row numbers as the user sees them (header = 1).
+
+    The file is parsed in a child process within bounds (rows, columns, cells, memory, time): see
+    profrost.core.sheets. Blank lines are not rows.
+    """
     ext = check_file(path, name)
     if ext == ".xlsx":
         rows = _read_xlsx(path)
@@ -165,44 +168,44 @@ def read_rows(path, name):
         rows = _read_csv(path)
     if not rows:
         raise FileRejected("в файле нет строки заголовков")
-    headers = [str(h).strip() if h is not None else "" for h in rows[0]]
+    first_number, first = rows[0]
+    headers = [str(h).strip() if h is not None else "" for h in first] if first_number == 1 else []
     body = []
-    for number, values in enumerate(rows[1:], start=2):
+    for number, values in rows[1:] if first_number == 1 else rows:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue  # blank lines are not rows
-        body.append((number, list(values)))
+        body.append((number, values))
     return headers, body
 
 
-def _read_xlsx(path):
-    from python_calamine import CalamineError, CalamineWorkbook
+def _read_table(path, kind):
+    """[(row number, values)] for row 1 and every non-blank row, or FileRejected."""
+    from profrost.core.sheets import SheetRejected, read_table
 
+    limits = {
+        "rows": settings.IMPORT_MAX_ROWS,
+        "columns": settings.IMPORT_MAX_COLUMNS,
+        "cells": settings.IMPORT_MAX_CELLS,
+    }
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
-    except (CalamineError, Exception) as exc:  # calamine raises several error types for broken files
-        raise FileRejected(f"{NOT_A_TABLE}: не удалось прочитать файл") from exc
-    return [[None if v == "" else v for v in row] for row in rows]
+        return read_table(
+            path,
+            kind,
+            limits,
+            memory=settings.IMPORT_PARSE_MAX_MEMORY,
+            cpu=settings.IMPORT_PARSE_TIMEOUT,
+            timeout=settings.IMPORT_PARSE_TIMEOUT,
+        )
+    except SheetRejected as exc:
+        raise FileRejected(str(exc)) from exc
+
+
+def _read_xlsx(path):
+    return _read_table(path, "xlsx")
 
 
 def _read_csv(path):
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1251 decodes almost anything; kept for clarity
-        raise FileRejected("не удалось определить кодировку файла: сохраните его в UTF-8 или Windows-1251")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return [row for row in reader]
-    except csv.Error as exc:
-        raise FileRejected(f"файл CSV повреждён: {exc}") from exc
+    return _read_table(path, "csv")
 
 
 # --- cell parsers (shared by all importers) ------------------------------------------------------
@@ -237,13 +240,31 @@ def parse_date(value):
         try:  # the common dd.mm.yyyy, without strptime's overhead
             return datetime.date(int(s[6:]), int(s[3:5]), int(s[:2]))
         except ValueError:
-            raise ValidationError(f"не удалось распознать дату «{s}»: нужен формат ДД.ММ.ГГГГ") from None
+            raise _bad_date(s) from None
     for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
         try:
             return datetime.datetime.strptime(s, fmt).date()
         except ValueError:
             continue
-    raise ValidationError(f"не удалось распознать дату «{s}»: нужен формат ДД.ММ.ГГГГ")
+    raise _bad_date(s)
+
+
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _bad_date(s):
+    """A date in one of the formats whose day and month are each possible, but not together (31.02,
+    29.02 of a common year) does not exist; anything else is not in the format."""
+    if m := _DAY_MONTH_YEAR.fullmatch(s):
+        day, month, year = m[1], m[2], m[3]
+    elif m := _YEAR_MONTH_DAY.fullmatch(s):
+        year, month, day = m[1], m[2], m[3]
+    else:
+        day = month = year = "0"
+    if 1 <= int(day) <= 31 and 1 <= int(month) <= 12 and (len(year) == 2 or int(year) >= 1):
+        return ValidationError(f"даты «{s}» не существует: в этом месяце нет такого дня")
+    return ValidationError(f"не удалось распознать дату «{s}»: нужен формат ДД.ММ.ГГГГ")
 
 
 YES = {"да", "д", "yes", "1", "true", "истина", "+"}
