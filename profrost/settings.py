@@ -139,7 +139,10 @@ def _database():
     # are high, their run time is tens of milliseconds); this is an interactive system, so it is off.
     options = config.setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
-    config.setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME", "test_profrost")
+    # test_<database>: parallel runs against different databases of one server don't share a test database.
+    config.setdefault("TEST", {})["NAME"] = os.environ.get(
+        "TEST_DATABASE_NAME", f"test_{config.get('NAME') or 'profrost'}"
+    )
     return config
 
 
@@ -242,6 +245,14 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
 IMPORT_MAX_ZIP_ENTRIES = env_int("IMPORT_MAX_ZIP_ENTRIES", 1000)
+# The table itself: rows, columns and cells with values, declared or real (checked before reading).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 5_000_000)
+# Files are parsed in a child process with this address-space limit (bytes) and CPU/wall-clock time
+# limit (seconds): a pathological file kills only the child.
+IMPORT_PARSE_MAX_MEMORY = env_int("IMPORT_PARSE_MAX_MEMORY", 2 * 1024 * 1024 * 1024)
+IMPORT_PARSE_TIMEOUT = env_int("IMPORT_PARSE_TIMEOUT", 300)
 # Files above this size are validated and imported by the background worker (progress bar).
 IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
