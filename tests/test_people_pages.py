@@ -145,19 +145,26 @@ def test_history_shows_who_changed_what(world, client):
 
 
 def test_mentor_sees_no_snils(world, client):
-    from profrost.accounts.models import Role
+    """A mentor reaches a teacher only through the route they tutor: the card is not theirs to open (404 — a
+    mentor's scope holds no one), the route page names the teacher without SNILS or birth date."""
+    import datetime
+
+    from profrost.routes.models import Route
 
     mentor = world["users"]["mentor"]
-    # Until mentoring pairs exist, give the mentor a municipality-wide read scope to reach a card.
-    Role.objects.create(user=mentor, role="municipal_coordinator", municipality=world["municipalities"][0])
-    Role.objects.filter(user=mentor, role="mentor").delete()
-    Role.objects.filter(user=mentor).update(role="mentor")
     person = world["inside"]["teacher"]
+    today = datetime.date.today()
+    route = Route.objects.create(
+        person=person, start=today, end=today + datetime.timedelta(days=300), tutor=mentor
+    )
     client.force_login(mentor)
-    response = client.get(f"/people/{person.pk}/")
-    assert response.status_code in (200, 404)
-    if response.status_code == 200:
-        assert person.snils_display not in content(response)
+    assert client.get(f"/people/{person.pk}/").status_code == 404
+    response = client.get(f"/routes/{route.pk}/")
+    assert response.status_code == 200
+    page = content(response)
+    assert person.last_name in page
+    assert person.snils not in page and person.snils_display not in page
+    assert f"{person.birth_date:%d.%m.%Y}" not in page
 
 
 def test_person_list_query_count_is_pinned(world, client, django_assert_max_num_queries):

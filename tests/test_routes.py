@@ -169,7 +169,7 @@ def test_export_command(world, diagnosed, catalog, tmp_path, capsys):
         and federal[8:] == ("МТ1;МТ4", "да")
     )
     assert list(book["Непокрытые дефициты"].iter_rows(values_only=True))[1:] == [
-        (teacher.snils_display, "ПП1")
+        (teacher.snils_display, teacher.full_name, "ПП1")
     ]
 
 
@@ -359,7 +359,10 @@ def test_documents_read_back(world, diagnosed, catalog, client):
     assert "ФИО педагога" in cells and teacher.full_name in cells and world["schools"][0].name in cells
     assert "Дополнительная информация (форма обучения, трудоёмкость (кол-во часов) и пр.)" in cells
     assert (
-        "1.1. Обучение по дополнительным профессиональным программам" in cells and "Федеральная МТ" in cells
+        "1.1. Обучение по дополнительным профессиональным программам повышения квалификации и/или "
+        "профессиональной переподготовки"
+        in cells
+        and "Федеральная МТ" in cells
     )
     assert "3. Наставничество" in cells and "Рефлексивный отчёт" in cells
     from pypdf import PdfReader
@@ -399,9 +402,16 @@ def test_registers_by_hand(world, diagnosed, catalog, client, tmp_path):
 
     rows, total = register_rows(world["users"]["center_staff"])
     first = {r["name"]: r for r in rows}[world["municipalities"][0].name]
-    # Municipality 1.1: 3 diagnosed (teachers 0–2), 2 with a route, 1 completed; deficits in routes: 3 (t0) + 1
+    # Municipality 1.1: 3 diagnosed (teachers 0–2); t0's route is a machine draft (not developed), t1's is
+    # completed: 1 with a developed route, 1 draft, 1 developed, 1 completed; deficits in routes: 3 (t0) + 1
     # (t1) = 4, closed 2 (МТ1, МТ4 of t0) → 50.0 %.
-    assert (first["diagnosed"], first["with_route"], first["developed"], first["done"]) == (3, 2, 2, 1)
+    assert (first["diagnosed"], first["with_route"], first["drafts"], first["developed"], first["done"]) == (
+        3,
+        1,
+        1,
+        1,
+        1,
+    )
     assert (first["deficits"], first["closed"], str(first["closed_share"])) == (4, 2, "50.0")
     client.force_login(world["users"]["municipal_coordinator_in"])
     page = client.get("/routes/registers/").content.decode()
@@ -483,14 +493,17 @@ def test_linked_event_item_is_done_when_attendance_is_marked(world, diagnosed, c
     assert (item.status, item.report) == ("done", "Участие подтверждено организатором (роль: участник).")
 
 
-def test_notifications_go_by_email_when_smtp_is_configured(world, diagnosed, catalog, settings, mailoutbox):
+def test_notifications_go_by_email_when_smtp_is_configured(
+    world, diagnosed, catalog, settings, mailoutbox, django_capture_on_commit_callbacks
+):
     settings.EMAIL_HOST = "smtp.example.org"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     User = type(world["users"]["teacher_in"])
     User.objects.filter(pk=world["users"]["school_coordinator_in"].pk).update(email="school@example.org")
     generate_for_campaign(diagnosed, 72, START, END)
     route = Route.objects.get(person=world["teachers"][0])
-    actions.submit(route, world["users"]["teacher_in"])
+    with django_capture_on_commit_callbacks(execute=True):  # emails leave after the commit
+        actions.submit(route, world["users"]["teacher_in"])
     assert [m.to for m in mailoutbox] == [["school@example.org"]]
     assert "ИОМ на согласование" in mailoutbox[0].subject
     # Deadline reminders go by email too.
@@ -501,7 +514,8 @@ def test_notifications_go_by_email_when_smtp_is_configured(world, diagnosed, cat
         start=TODAY - datetime.timedelta(days=30),
         end=TODAY - datetime.timedelta(days=1),
     )
-    actions.remind_deadlines()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.remind_deadlines()
     assert mailoutbox[-1].to == ["teacher@example.org"] and "ИОМ просрочен" in mailoutbox[-1].subject
 
 

@@ -2,32 +2,28 @@
 
 from django.db import transaction
 
+from profrost.accounts import permissions
 from profrost.accounts.models import Role, RoleCode, User
+from profrost.accounts.roles import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
-from profrost.core.scoping import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES, has_role, scope_of
-
-SELF_ROLES = {RoleCode.METHODOLOGIST, RoleCode.MENTOR, RoleCode.TEACHER, RoleCode.EXPERT}
+from profrost.core.scoping import scope_of
 
 
 class RoleRefused(Exception):
     """A Russian message saying why the role can't be granted."""
 
 
-def managers_roles():
-    return ("region_admin", "center_staff", "municipal_coordinator")
-
-
 def can_manage_users(user):
-    return user.is_superuser or has_role(user, *managers_roles())
+    return permissions.may_manage_users(user)
 
 
 def grantable_roles(actor):
-    if actor.is_superuser or has_role(actor, "region_admin"):
+    if permissions.is_region_admin(actor):
         return list(RoleCode)
-    if has_role(actor, "center_staff"):
+    if permissions.is_region_staff(actor):
         return [r for r in RoleCode if r != RoleCode.REGION_ADMIN]
-    if has_role(actor, "municipal_coordinator"):
+    if permissions.is_municipal_coordinator(actor):
         return [RoleCode.SCHOOL_COORDINATOR, RoleCode.TEACHER]
     return []
 

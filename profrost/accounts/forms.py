@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 
 from profrost.accounts.actions import grantable_roles
 from profrost.accounts.models import User
+from profrost.accounts.roles import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES
 from profrost.core.forms import BootstrapMixin
-from profrost.core.scoping import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES
 from profrost.core.validators import normalize_snils
-from profrost.people.models import Person
+from profrost.people.models import NOT_FOUND_IN_SCOPE, Person
 from profrost.structure.models import Municipality, Organization, Region
 
 
@@ -81,7 +81,7 @@ class UserCreateForm(BootstrapMixin, RoleFieldsMixin):
         snils = normalize_snils(raw)
         person = Person.objects.visible_to(self.actor).filter(snils=snils).first()
         if person is None:
-            raise ValidationError("Педагог с таким СНИЛС не найден в вашей области доступа")
+            raise ValidationError(NOT_FOUND_IN_SCOPE)
         if User.objects.filter(person=person).exists():
             raise ValidationError("У этого педагога уже есть учётная запись")
         return person

@@ -5,18 +5,10 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
-from profrost.core.scoping import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES, scope_of
+from profrost.accounts.roles import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES, RoleCode
+from profrost.core.scoping import scope_of
 
-
-class RoleCode(models.TextChoices):
-    REGION_ADMIN = "region_admin", "Администратор региона"
-    CENTER_STAFF = "center_staff", "Сотрудник ЦНППМ"
-    METHODOLOGIST = "methodologist", "Региональный методист"
-    MUNICIPAL_COORDINATOR = "municipal_coordinator", "Муниципальный координатор"
-    SCHOOL_COORDINATOR = "school_coordinator", "Уполномоченный ОО"
-    MENTOR = "mentor", "Наставник"
-    TEACHER = "teacher", "Педагог"
-    EXPERT = "expert", "Эксперт"
+# RoleCode lives in accounts.roles (importable by core.scoping without a cycle); it is re-exported here.
 
 
 class UserQuerySet(models.QuerySet):

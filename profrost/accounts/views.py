@@ -16,6 +16,7 @@ from profrost.accounts import actions
 from profrost.accounts.forms import RoleForm, UserCreateForm
 from profrost.accounts.models import Role, RoleCode, User
 from profrost.core.exports import xlsx_response
+from profrost.core.filters import ChoiceFilter, FilterForm, TextFilter
 from profrost.core.history import history
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
@@ -46,24 +47,33 @@ def _require_manager(request):
         raise PermissionDenied
 
 
-def _users(request):
+class UserFilter(FilterForm):
+    q = TextFilter(label="Поиск", max_length=150)
+    role = ChoiceFilter(label="Роль", choices=RoleCode.choices)
+    active = ChoiceFilter(label="Активность", choices=[("1", "активные"), ("0", "отключённые")])
+
+
+def _users(request, params=None):
+    params = params if params is not None else UserFilter.of(request).values
     users = User.objects.visible_to(request.user)
-    q = request.GET.get("q", "").strip()
+    q = params["q"]
     if q:
         users = users.filter(Q(username__icontains=q) | Q(last_name__istartswith=q))
-    role = request.GET.get("role", "")
-    if role in RoleCode.values:
-        users = users.filter(roles__role=role, roles__is_active=True).distinct()
-    active = request.GET.get("active", "")
-    if active in ("1", "0"):
-        users = users.filter(is_active=active == "1")
+    if params["role"]:
+        users = users.filter(roles__role=params["role"], roles__is_active=True).distinct()
+    if params["active"]:
+        users = users.filter(is_active=params["active"] == "1")
     return users.order_by("username")
 
 
 def user_list(request):
     _require_manager(request)
+    filters = UserFilter.of(request).values
     page = Paginator(
-        _users(request).prefetch_related("roles__municipality", "roles__organization", "roles__region"), 50
+        _users(request, filters).prefetch_related(
+            "roles__municipality", "roles__organization", "roles__region"
+        ),
+        50,
     ).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -74,9 +84,9 @@ def user_list(request):
             "page": page,
             "roles": RoleCode.choices,
             "query": params.urlencode(),
-            "q": request.GET.get("q", ""),
-            "role": request.GET.get("role", ""),
-            "active": request.GET.get("active", ""),
+            "q": filters["q"],
+            "role": filters["role"],
+            "active": filters["active"],
         },
     )
 

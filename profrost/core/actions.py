@@ -102,8 +102,11 @@ def validate_job(job_id):
 
 
 def commit_job(job_id, skip_invalid=False):
-    """Re-validates the stored file inside the transaction (no stale preview) and writes it."""
+    """Re-validates the stored file inside the transaction (no stale preview) and writes it. Runs only for a
+    job the commit page moved to «importing» (see import_views.import_commit): a second run does nothing."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
+    if job.state != ImportJob.State.IMPORTING:
+        return job
     try:
         result = run_import(
             job.kind,

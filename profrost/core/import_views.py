@@ -6,58 +6,59 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from profrost.accounts import permissions
 from profrost.core import actions, tasks
 from profrost.core.exports import xlsx_response
+from profrost.core.filters import FilterForm, IdFilter, TextFilter
 from profrost.core.imports import FileRejected, get_importer
 from profrost.core.journal import journal
 from profrost.core.models import ImportJob, JournalAction
-from profrost.core.scoping import has_role
 
-WHO_MAY_IMPORT = {
-    "organizations": ("region_admin", "center_staff", "municipal_coordinator"),
-    "staff": ("region_admin", "center_staff", "municipal_coordinator", "school_coordinator"),
-    "results": ("region_admin", "center_staff"),
-    "instrument": ("region_admin", "center_staff"),
-    "programs": ("region_admin", "center_staff"),
-    "events": ("region_admin", "center_staff"),
-    "cohorts": ("region_admin", "center_staff"),
-    "cohort_results": ("region_admin", "center_staff"),
-}
+
+class ImportOptions(FilterForm):
+    """The kind-specific parameters of an upload, given in the query string (a link from the campaign or the
+    cohort) or posted with the file."""
+
+    name = TextFilter(label="Название инструмента", max_length=300)
+    cohort = IdFilter(label="Группа")
+    campaign = IdFilter(label="Диагностика")
 
 
 def _options(request, kind):
     """Kind-specific parameters: the campaign that results are loaded into, the name of an instrument, the
     cohort whose training results are loaded."""
+    form = ImportOptions(
+        {key: request.POST.get(key) or request.GET.get(key) for key in ImportOptions.base_fields}
+    )
+    form.notify(request)
+    params = form.values
     if kind == "instrument":
-        name = (request.POST.get("name") or request.GET.get("name") or "").strip()[:300]
-        return ({"name": name} if name else {}), None
+        return ({"name": params["name"]} if params["name"] else {}), None
     if kind == "cohort_results":
         from profrost.resources.models import Cohort
 
         cohorts = Cohort.objects.select_related("program").order_by("-start", "pk")
-        raw = request.POST.get("cohort") or request.GET.get("cohort") or ""
-        cohort = cohorts.filter(pk=raw).first() if raw.isdigit() else None
+        cohort = cohorts.filter(pk=params["cohort"]).first() if params["cohort"] else None
         return ({"cohort": cohort.pk} if cohort else {}), cohorts
     if kind != "results":
         return {}, None
     from profrost.diagnostics.models import Campaign
 
     campaigns = Campaign.objects.select_related("instrument").order_by("-created_at")
-    raw = request.POST.get("campaign") or request.GET.get("campaign") or ""
-    campaign = campaigns.filter(pk=raw).first() if raw.isdigit() else None
+    campaign = campaigns.filter(pk=params["campaign"]).first() if params["campaign"] else None
     return ({"campaign": campaign.pk} if campaign else {}), campaigns
 
 
 def _allowed_kinds(user):
-    return [kind for kind, roles in WHO_MAY_IMPORT.items() if user.is_superuser or has_role(user, *roles)]
+    return permissions.importable_kinds(user)
 
 
 def _check_kind(user, kind):
-    if kind not in WHO_MAY_IMPORT:
+    if kind not in permissions.IMPORT_KINDS:
         from django.http import Http404
 
         raise Http404
-    if kind not in _allowed_kinds(user):
+    if not permissions.may_import(user, kind):
         raise PermissionDenied
 
 
@@ -158,8 +159,15 @@ def import_commit(request, pk):
             request, "В файле есть ошибки: исправьте их или отметьте «загрузить только корректные строки»."
         )
         return redirect("core:import_job", pk=job.pk)
+    # Only one commit of a job: the state moves from «validated» to «importing» in one conditional UPDATE,
+    # and only the request that moved it goes on (a double submit, or two tabs, finds it already moved).
+    won = ImportJob.objects.filter(pk=job.pk, user=request.user, state=ImportJob.State.VALIDATED).update(
+        state=ImportJob.State.IMPORTING
+    )
+    if not won:
+        messages.warning(request, "Этот файл уже загружается или загружен: повторная загрузка не выполнена.")
+        return redirect("core:import_job", pk=job.pk)
     job.state = ImportJob.State.IMPORTING
-    job.save(update_fields=["state"])
     if actions.runs_in_background(job):
         tasks.commit_import.enqueue(job.pk, skip_invalid=skip_invalid)
     else:

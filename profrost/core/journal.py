@@ -10,6 +10,18 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _storable(value):
+    """Details as jsonb stores them: PostgreSQL refuses a NUL character (\\u0000) in any string, and
+    details may carry what a user typed (the filters of an export)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(v) for v in value]
+    return value
+
+
 def journal(action, *, request=None, user=None, obj=None, result="success", **details):
     user = user if user is not None else getattr(request, "user", None)
     authenticated = user is not None and getattr(user, "is_authenticated", False)
@@ -21,7 +33,7 @@ def journal(action, *, request=None, user=None, obj=None, result="success", **de
         ip=client_ip(request),
         action=action,
         result=result,
-        details=details,
+        details=_storable(details),
     )
     if obj is not None:
         entry.object_type = obj._meta.label_lower

@@ -1,11 +1,14 @@
 """The one scoping mechanism: what part of the region a user may see.
 
 Every model with personal data has a queryset method `visible_to(user)` built on `scope_of(user)`.
-Role rules are code: region_admin and center_staff see their region; a municipal coordinator sees
-one municipality; a school coordinator one organization; everyone sees their own person record.
+Role rules are code (RoleCode, profrost.accounts.roles): the region's administrators and the center's staff
+see their region; a municipal coordinator sees one municipality; a school coordinator one organization;
+everyone sees their own person record.
 """
 
 from dataclasses import dataclass, field
+
+from profrost.accounts.roles import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES
 
 
 @dataclass(frozen=True)
@@ -34,12 +37,6 @@ class Scope:
 
 
 EMPTY = Scope()
-
-# Roles and the level their scope sits on.
-REGION_ROLES = {"region_admin", "center_staff"}
-MUNICIPALITY_ROLES = {"municipal_coordinator"}
-ORGANIZATION_ROLES = {"school_coordinator"}
-SELF_ROLES = {"methodologist", "mentor", "teacher", "expert"}
 
 
 def scope_of(user):
@@ -91,7 +88,3 @@ def _all_region_ids():
     from profrost.structure.models import Region
 
     return set(Region.objects.values_list("pk", flat=True))
-
-
-def has_role(user, *roles):
-    return bool(scope_of(user).roles & set(roles))

@@ -1,5 +1,7 @@
 from django.shortcuts import redirect, render
 
+from profrost.accounts import permissions
+from profrost.core.filters import ChoiceFilter, FilterForm, TextFilter
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.core.scoping import scope_of
@@ -7,7 +9,7 @@ from profrost.core.scoping import scope_of
 
 def home(request):
     scope = scope_of(request.user)
-    if request.user.person_id and not (scope.roles - {"teacher", "mentor", "expert", "methodologist"}):
+    if request.user.person_id and permissions.has_only_personal_roles(request.user):
         return redirect("people:me")
     return render(request, "core/home.html", {"scope": scope})
 
@@ -26,6 +28,11 @@ def error_500(request):
     return render(request, "500.html", status=500)
 
 
+class JournalFilter(FilterForm):
+    action = ChoiceFilter(label="Событие", choices=JournalAction.choices)
+    user = TextFilter(label="Пользователь", max_length=150)
+
+
 def journal_list(request):
     """The security journal, for the region's administrators only."""
     from django.core.exceptions import PermissionDenied
@@ -33,13 +40,13 @@ def journal_list(request):
 
     from profrost.core.models import JournalEntry
 
-    if not (request.user.is_superuser or scope_of(request.user).roles & {"region_admin"}):
+    if not permissions.may_view_journal(request.user):
         raise PermissionDenied
     entries = JournalEntry.objects.all()
-    action = request.GET.get("action", "")
-    if action in JournalAction.values:
+    params = JournalFilter.of(request).values
+    action, username = params["action"], params["user"]
+    if action:
         entries = entries.filter(action=action)
-    username = request.GET.get("user", "").strip()
     if username:
         entries = entries.filter(username__istartswith=username)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))

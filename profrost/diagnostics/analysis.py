@@ -21,6 +21,7 @@ from django.contrib.postgres.aggregates import Corr
 from django.db import connection
 from django.db.models import Avg, Count, F, Q
 
+from profrost.core.sql import subquery
 from profrost.diagnostics.models import Competence, CompetenceResult, Item, ItemScore, ResultStatus
 from profrost.people.models import Employment
 
@@ -164,7 +165,7 @@ def heat_map(results, codes):
 
     A participant counts in the municipality of their main job (the first job when none is marked main),
     looked up once per participant — the same municipality the results export shows."""
-    sql, params = results.values("pk").query.sql_with_params()
+    sql, params = subquery(results.values("pk"))
     cells = {}
     with connection.cursor() as cur:
         cur.execute(HEAT_MAP_SQL.format(results=sql), params)

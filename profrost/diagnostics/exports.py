@@ -4,10 +4,11 @@ from django.db.models import Prefetch
 
 from profrost.core.validators import format_snils
 from profrost.diagnostics.models import CompetenceResult, Result
-from profrost.people.models import Employment
+from profrost.people.models import Employment, sees_sensitive
 
 
-def results_sheet(campaign, results):
+def results_sheet(campaign, results, user=None):
+    """user=None: the command line, which sees everything; else SNILS by the cards' rule (sees_sensitive)."""
     codes = list(
         CompetenceResult.objects.filter(result__campaign=campaign)
         .order_by("competence__group__order", "competence__order", "competence__code")
@@ -45,7 +46,7 @@ def results_sheet(campaign, results):
             job = next(iter(r.person.employments.all()), None)
             org = job.organization if job else None
             yield [
-                format_snils(r.person.snils),
+                format_snils(r.person.snils) if user is None or sees_sensitive(user, r.person_id) else "",
                 r.person.full_name,
                 org.municipality.name if org and org.municipality else "",
                 org.name if org else "",

@@ -62,7 +62,7 @@ class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
         from profrost.diagnostics.models import Instrument
 
         super().__init__(*args, **kwargs)
-        from profrost.accounts.models import User
+        from profrost.accounts.models import RoleCode, User
 
         self.fields["instrument"].queryset = Instrument.objects.current()
         self.fields["organizations_inn"] = forms.CharField(
@@ -78,7 +78,9 @@ class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
         from profrost.resources.models import Cohort
 
         self.fields["cohort"].queryset = Cohort.objects.select_related("program").order_by("-start")
-        self.fields["experts"].queryset = User.objects.filter(is_active=True, roles__role="expert").distinct()
+        self.fields["experts"].queryset = User.objects.filter(
+            is_active=True, roles__role=RoleCode.EXPERT
+        ).distinct()
 
     def clean(self):
         data = super().clean()
@@ -172,7 +174,10 @@ class ItemForm(BootstrapMixin, forms.ModelForm):
                     data["tolerance"] = tolerance
         if item_type in (ItemType.SINGLE, ItemType.MULTIPLE) and data["options"] and key:
             numbers = [k.strip() for k in key.split(";") if k.strip()]
-            if any(not k.isdigit() or not 1 <= int(k) <= len(data["options"]) for k in numbers):
+            if any(
+                not (k.isascii() and k.isdigit() and len(k) < 5) or not 1 <= int(k) <= len(data["options"])
+                for k in numbers
+            ):
                 self.add_error(
                     "key", f"Ключ должен указывать номера вариантов от 1 до {len(data['options'])}"
                 )

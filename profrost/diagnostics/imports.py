@@ -1,5 +1,7 @@
 """An instrument's item map from a spreadsheet: «Номер», «Компетенция» (codes separated by «;»),
-«Макс. балл», «Тип», «Ключ», «Текст» (optional — federal instruments arrive without texts).
+«Макс. балл» are required; «Тип», «Ключ», «Текст» are optional. A federal item map (what ФИОКО sends: number,
+competence, maximum) has no type, key or text: its items are scored outside the system — results arrive as
+points per item — and are stored as items an expert scores («Развёрнутый ответ»), which need no key.
 
 Importing the same map under the same name changes nothing; a changed map becomes a new version.
 """
@@ -63,7 +65,7 @@ class ItemMapImporter(Importer):
         Column("Номер", required=True),
         Column("Компетенция", required=True),
         Column("Макс. балл", required=True, aliases=("Максимальный балл",)),
-        Column("Тип", required=True),
+        Column("Тип"),  # blank: scored outside the system (a federal map)
         Column("Ключ"),
         Column("Текст"),
         Column("Варианты", aliases=("Варианты ответа",)),
@@ -106,12 +108,16 @@ class ItemMapImporter(Importer):
         if max_score is None or max_score <= 0:
             c.error("Макс. балл", "нужно положительное число")
         type_raw = text(row.get("Тип"))
-        item_type = TYPES.get(norm_key(type_raw))
-        if item_type is None:
-            c.error(
-                "Тип",
-                f"неизвестный тип задания «{type_raw}»" if type_raw else "не заполнено обязательное поле",
-            )
+        if type_raw:
+            item_type = TYPES.get(norm_key(type_raw))
+            if item_type is None:
+                c.error("Тип", f"неизвестный тип задания «{type_raw}»")
+        elif text(row.get("Ключ")):
+            item_type = None
+            c.error("Тип", "указан ключ, но не указан тип задания: укажите «Тип» или уберите ключ")
+        else:
+            # No type and no key: the item is scored outside the system (points come with the results).
+            item_type = ItemType.OPEN
         key, tolerance = "", Decimal(0)
         if item_type:
             parsed = c.field("Ключ", parse_key, item_type, row.get("Ключ"))
@@ -120,7 +126,10 @@ class ItemMapImporter(Importer):
         options = [o.strip() for o in text(row.get("Варианты")).split("|") if o.strip()]
         if item_type in (ItemType.SINGLE, ItemType.MULTIPLE) and options and key:
             numbers = [k.strip() for k in key.split(";") if k.strip()]
-            if any(not k.isdigit() or not 1 <= int(k) <= len(options) for k in numbers):
+            if any(
+                not (k.isascii() and k.isdigit() and len(k) < 5) or not 1 <= int(k) <= len(options)
+                for k in numbers
+            ):
                 c.error("Ключ", f"ключ «{key}» должен указывать номера вариантов от 1 до {len(options)}")
         c.done()
         return {
@@ -273,11 +282,15 @@ class ResultImporter(Importer):
 
         for _ in rows:
             pass
+        from profrost.core.scoping import scope_of
+
+        # People are looked up among those the importer can see only: an unknown SNILS and someone else's
+        # answer alike (docs/security.md, "SNILS lookups"), and both reject the file for a narrower scope.
+        self.sees_all = self.user is None or scope_of(self.user).everything
         visible = Person.objects.all() if self.user is None else Person.objects.visible_to(self.user)
-        self.visible_ids = set(visible.values_list("pk", flat=True))
-        self.by_snils = dict(Person.objects.values_list("snils", "pk"))
+        self.by_snils = dict(visible.values_list("snils", "pk"))
         self.by_name = {}
-        for pk, last, first, middle, birth in Person.objects.values_list(
+        for pk, last, first, middle, birth in visible.values_list(
             "pk", "last_name", "first_name", "middle_name", "birth_date"
         ):
             self.by_name.setdefault((norm_key(last), norm_key(first), norm_key(middle), birth), []).append(pk)
@@ -296,6 +309,10 @@ class ResultImporter(Importer):
         ):
             by_pk[result_id]["scores"][item_id] = score
 
+    def _not_found(self, by):
+        where = "в реестре" if self.sees_all else "в вашей области доступа"
+        return f"педагог с {by} не найден {where}"
+
     def clean(self, row, number):
         from profrost.core.imports import parse_date
         from profrost.core.validators import normalize_snils
@@ -307,7 +324,7 @@ class ResultImporter(Importer):
             if snils:
                 person_id = self.by_snils.get(snils)
                 if person_id is None:
-                    c.error("СНИЛС", "педагог с таким СНИЛС не найден в реестре")
+                    c.error("СНИЛС", self._not_found("таким СНИЛС"), out_of_scope=not self.sees_all)
         else:
             birth = c.field("Дата рождения", parse_date, row.get("Дата рождения"))
             key = (
@@ -320,11 +337,11 @@ class ResultImporter(Importer):
             if len(found) == 1:
                 person_id = found[0]
             elif not found:
-                c.error("Фамилия", "педагог с такими ФИО и датой рождения не найден в реестре")
+                c.error(
+                    "Фамилия", self._not_found("такими ФИО и датой рождения"), out_of_scope=not self.sees_all
+                )
             else:
                 c.error("Фамилия", "несколько педагогов с такими ФИО и датой рождения: укажите СНИЛС")
-        if person_id is not None and person_id not in self.visible_ids:
-            c.error("СНИЛС", "педагог вне вашей области доступа", out_of_scope=True)
         taken_on = c.field("Дата", parse_date, row.get("Дата"))
         if taken_on is None and not any(e.header == "Дата" for e in c.errors):
             c.error("Дата", "не заполнено обязательное поле")

@@ -185,12 +185,12 @@ def submit(result):
 def expert_queue(user=None):
     """Open answers of submitted attempts still waiting for a score: for an expert, those assigned to them;
     for the center (region admin, center staff) every one."""
-    from profrost.core.scoping import has_role
+    from profrost.accounts.permissions import may_assign_reviewers
 
     pending = ItemScore.objects.filter(
         item__type=ItemType.OPEN, score__isnull=True, result__status=ResultStatus.SUBMITTED
     ).select_related("item", "result__campaign")
-    if user is not None and not (user.is_superuser or has_role(user, "region_admin", "center_staff")):
+    if user is not None and not may_assign_reviewers(user):
         pending = pending.filter(assigned_to=user)
     return pending
 

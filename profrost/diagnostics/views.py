@@ -5,19 +5,19 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from profrost.accounts import permissions
+from profrost.accounts.roles import RoleCode
+from profrost.core.filters import FilterForm, IdFilter, IntFilter, parse_id, wanted_format
 from profrost.core.history import history
 from profrost.core.paging import page_of, query_without_page
-from profrost.core.scoping import has_role
 from profrost.diagnostics import actions
 from profrost.diagnostics.forms import CompetenceForm
 from profrost.diagnostics.models import Competence, CompetenceGroup, ResultStatus
 from profrost.people.models import Position, Subject
 
-EDITORS = ("region_admin", "center_staff")
-
 
 def _can_edit(user):
-    return user.is_superuser or has_role(user, *EDITORS)
+    return permissions.may_manage_campaigns(user)
 
 
 def competence_list(request):
@@ -58,17 +58,8 @@ def competence_active(request, pk):
     return redirect("diagnostics:competences")
 
 
-CAMPAIGN_VIEWERS = (
-    "region_admin",
-    "center_staff",
-    "municipal_coordinator",
-    "school_coordinator",
-    "methodologist",
-)
-
-
 def _require_campaign_viewer(user):
-    if not (user.is_superuser or has_role(user, *CAMPAIGN_VIEWERS)):
+    if not permissions.may_view_campaigns(user):
         raise PermissionDenied
 
 
@@ -83,7 +74,11 @@ def campaign_list(request):
         participants=Count("results", filter=Q(results__in=visible)),
         scored=Count("results", filter=Q(results__in=visible, results__status="scored")),
     )
-    return render(request, "diagnostics/campaign_list.html", {"campaigns": campaigns})
+    return render(
+        request,
+        "diagnostics/campaign_list.html",
+        {"campaigns": campaigns, "can_import_results": _can_edit(request.user)},
+    )
 
 
 def _campaign_results(request, campaign):
@@ -92,11 +87,20 @@ def _campaign_results(request, campaign):
     return Result.objects.visible_to(request.user).filter(campaign=campaign)
 
 
+class ReportGroupFilter(FilterForm):
+    """The group a campaign's analysis is narrowed to (analysis.GROUPS), as ids."""
+
+    district = IdFilter(label="Округ")
+    municipality = IdFilter(label="Муниципалитет")
+    organization = IdFilter(label="Организация")
+    position = IdFilter(label="Должность")
+    subject = IdFilter(label="Предмет")
+
+
 def _report_groups(request):
-    return {
-        key: request.GET.get(key, "")
-        for key in ("district", "municipality", "organization", "position", "subject")
-    }
+    """{group: id as text, "" when not given or invalid} — the page's selects compare with text."""
+    values = ReportGroupFilter.of(request).values
+    return {key: str(value) if value else "" for key, value in values.items()}
 
 
 def campaign_detail(request, pk):
@@ -171,7 +175,7 @@ def campaign_export(request, pk):
     campaign = get_object_or_404(Campaign, pk=pk)
     results = _campaign_results(request, campaign)
     journal(JournalAction.EXPORT, request=request, obj=campaign, what="results", rows=results.count())
-    headers, rows = results_sheet(campaign, results)
+    headers, rows = results_sheet(campaign, results, request.user)
     return xlsx_response(f"результаты-{campaign.pk}.xlsx", [("Результаты", headers, rows)])
 
 
@@ -199,11 +203,9 @@ def result_detail(request, pk):
         "result": result,
         "scores": scores,
         "competences": competences,
-        "can_generate": user.is_superuser
-        or user.person_id == result.person_id
-        or has_role(user, "region_admin", "center_staff", "school_coordinator", "municipal_coordinator"),
+        "can_generate": permissions.may_build_route_from(user, result),
     }
-    if request.GET.get("format") == "pdf":
+    if wanted_format(request) == "pdf":
         return _sheet_pdf(request, result, context)
     return render(request, "diagnostics/result_detail.html", context)
 
@@ -239,6 +241,10 @@ def _my_result(request, pk):
     return get_object_or_404(
         Result.objects.select_related("campaign__instrument"), pk=pk, person_id=request.user.person_id
     )
+
+
+class QuestionFilter(FilterForm):
+    q = IntFilter(label="Номер вопроса", min_value=1, max_value=100_000)
 
 
 ONLINE_KINDS = ("regional", "course")  # taken in the browser; federal results are imported
@@ -284,8 +290,7 @@ def take_test(request, pk):
     context = {"result": result, "items": items, "deadline": testing.deadline(result), "total": len(items)}
     if result.campaign.one_per_screen and items:
         # One question per screen: ?q=N (1-based), with «назад» / «далее»; answers still save on change.
-        raw = request.GET.get("q", "1")
-        number = min(max(int(raw) if raw.isdigit() else 1, 1), len(items))
+        number = min(max(QuestionFilter.of(request).values["q"] or 1, 1), len(items))
         context.update(
             items=[items[number - 1]],
             current=number,
@@ -303,9 +308,7 @@ def save_answer(request, pk):
     from profrost.diagnostics.models import Item
 
     result = _my_result(request, pk)
-    item = get_object_or_404(
-        Item, pk=request.POST.get("item", "0") if request.POST.get("item", "").isdigit() else 0
-    )
+    item = get_object_or_404(Item, pk=parse_id(request.POST.get("item")) or 0)
     answer = ";".join(request.POST.getlist("answer"))
     try:
         testing.save_answer(result, item, answer)
@@ -362,11 +365,9 @@ def campaign_invite(request, pk):
 
 # --- expert review of open answers -----------------------------------------------------------------
 
-REVIEWERS = ("expert", "center_staff", "region_admin")
-
 
 def _require_reviewer(user):
-    if not (user.is_superuser or has_role(user, *REVIEWERS)):
+    if not permissions.may_review_answers(user):
         raise PermissionDenied
 
 
@@ -391,16 +392,16 @@ def expert_score(request, pk):
     # Blind review: the expert sees the task, the rubric and the answer, not who wrote it.
     item_score = get_object_or_404(testing.expert_queue(request.user), pk=pk)
     error = ""
-    center = request.user.is_superuser or has_role(request.user, "region_admin", "center_staff")
+    center = permissions.may_assign_reviewers(request.user)
     if request.method == "POST" and "assign" in request.POST:
         if not center:
             raise PermissionDenied
         from profrost.accounts.models import User
 
         expert = User.objects.filter(
-            pk=request.POST["assign"] if request.POST["assign"].isdigit() else 0,
+            pk=parse_id(request.POST["assign"]) or 0,
             is_active=True,
-            roles__role="expert",
+            roles__role=RoleCode.EXPERT,
         ).first()
         if expert is None:
             messages.error(request, "Выберите эксперта из списка.")
@@ -430,7 +431,7 @@ def expert_score(request, pk):
         from profrost.accounts.models import User
 
         experts = (
-            User.objects.filter(is_active=True, roles__role="expert")
+            User.objects.filter(is_active=True, roles__role=RoleCode.EXPERT)
             .distinct()
             .order_by("last_name", "username")
         )

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import F
 
 from profrost.people.forms import PersonForm
-from profrost.people.models import Employment, Person
+from profrost.people.models import REGISTRY_MISMATCH, Employment, Person, matches_registry
 
 
 class Conflict(Exception):
@@ -17,6 +17,31 @@ PERSON_FIELDS = PersonForm.Meta.fields
 @transaction.atomic
 def create_person(data):
     return Person.objects.create(**{f: data[f] for f in PERSON_FIELDS if f in data})
+
+
+class Refused(Exception):
+    """The form's data can't be written; the message is for the user and names no stored value."""
+
+
+@transaction.atomic
+def create_or_attach(data, job_form, user):
+    """A new person with their job, or — "a teacher moves in" (docs/security.md, "SNILS lookups") — a person
+    already in the registry whom the user cannot see, attached to the user's organization by the job alone
+    when surname, first name and birth date match the registry. Returns (person, attached)."""
+    existing = Person.objects.select_for_update().filter(snils=data["snils"]).first()
+    if existing is None:
+        person = create_person(data)
+        save_employment(person, job_form, user)
+        return person, False
+    if Person.objects.visible_to(user).filter(pk=existing.pk).exists():
+        raise Refused(
+            "Педагог с таким СНИЛС уже есть в вашей области доступа: найдите его в списке педагогов"
+        )
+    named = (existing.last_name, existing.first_name, existing.birth_date)
+    if not matches_registry(named, data["last_name"], data["first_name"], data["birth_date"]):
+        raise Refused(REGISTRY_MISMATCH)
+    save_employment(existing, job_form, user)
+    return existing, True
 
 
 @transaction.atomic

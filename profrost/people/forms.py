@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
+from profrost.core.filters import FilterForm, TextFilter, parse_id
 from profrost.core.forms import BootstrapMixin
 from profrost.core.validators import format_snils, normalize_snils
 from profrost.people.models import Employment, Person, Position, QualificationCategory, Subject
@@ -39,7 +40,6 @@ class PersonForm(BootstrapMixin, forms.ModelForm):
             "category_date": DATE_WIDGET,
             "category_expiry": DATE_WIDGET,
         }
-        error_messages = {"snils": {"unique": "Педагог с таким СНИЛС уже есть в системе"}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,7 +52,21 @@ class PersonForm(BootstrapMixin, forms.ModelForm):
             self.initial["version"] = self.instance.version
 
     def clean_snils(self):
-        return normalize_snils(self.cleaned_data.get("snils"))
+        snils = normalize_snils(self.cleaned_data.get("snils"))
+        if self.instance.pk and Person.objects.filter(snils=snils).exclude(pk=self.instance.pk).exists():
+            # A SNILS is unique: that it is taken cannot be hidden, but whose it is can.
+            raise ValidationError("Этот СНИЛС уже принадлежит другой записи регионального реестра")
+        return snils
+
+    def validate_unique(self):
+        # The SNILS is never answered by the unique check (it would tell anyone that a SNILS exists, and
+        # the old message invited a guess): clean_snils above and people.actions.create_or_attach decide.
+        exclude = self._get_validation_exclusions()
+        exclude.add("snils")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as exc:
+            self._update_errors(exc)
 
     def clean_birth_date(self):
         birth = self.cleaned_data["birth_date"]
@@ -103,7 +117,7 @@ class EmploymentForm(BootstrapMixin, forms.ModelForm):
         return data
 
 
-class PeopleFilterForm(forms.Form):
+class PeopleFilterForm(FilterForm):
     SORTS = [
         ("name", "ФИО"),
         ("birth", "Дата рождения"),
@@ -111,7 +125,7 @@ class PeopleFilterForm(forms.Form):
         ("experience", "Стаж (меньше)"),
         ("category", "Категория"),
     ]
-    q = forms.CharField(label="ФИО", required=False)
+    q = TextFilter(label="ФИО")
     municipality = forms.ModelChoiceField(Municipality.objects.none(), label="Муниципалитет", required=False)
     organization = forms.ModelChoiceField(Organization.objects.none(), label="Организация", required=False)
     position = forms.ModelChoiceField(Position.objects.all(), label="Должность", required=False)
@@ -127,7 +141,7 @@ class PeopleFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = Municipality.objects.visible_to(user)
         orgs = Organization.objects.visible_to(user)
-        municipality = self.data.get("municipality")
-        if municipality and str(municipality).isdigit():
+        municipality = parse_id(self.data.get("municipality"))
+        if municipality:
             orgs = orgs.filter(municipality_id=municipality)
         self.fields["organization"].queryset = orgs.only("pk", "name", "short_name")

@@ -26,6 +26,7 @@ from profrost.core.imports import (
 )
 from profrost.core.validators import normalize_snils
 from profrost.people.models import (
+    REGISTRY_MISMATCH,
     Education,
     Employment,
     Person,
@@ -33,6 +34,7 @@ from profrost.people.models import (
     QualificationCategory,
     Sex,
     Subject,
+    matches_registry,
 )
 from profrost.structure.models import Municipality, Organization
 
@@ -279,6 +281,16 @@ class StaffImporter(Importer):
             )
         }
         person_ids = [pk for pk, _ in self.persons.values()]
+        # Whose personal fields this importer may write: the people it can see (the command line without
+        # --user: everyone). Others are only attached to the importer's organization, and only when the
+        # file names them as the registry does (docs/security.md, "SNILS lookups").
+        self.owned_person_ids = (
+            None
+            if self.user is None
+            else set(
+                Person.objects.visible_to(self.user).filter(pk__in=person_ids).values_list("pk", flat=True)
+            )
+        )
         self.employments = {}
         for pk, person_id, org_id, position_id, is_main in _fetch(
             "SELECT id, person_id, organization_id, position_id, is_main FROM people_employment WHERE person_id = ANY(%s)",
@@ -380,6 +392,23 @@ class StaffImporter(Importer):
                 else:
                     subject_ids.add(sid)
         is_main = c.field("Основное место работы", parse_bool, row.get("Основное место работы") or "да")
+        attach = False
+        existing = self.persons.get(snils) if snils else None
+        if (
+            existing is not None
+            and self.owned_person_ids is not None
+            and existing[0] not in self.owned_person_ids
+        ):
+            stored = existing[1]
+            named = (
+                stored[PERSON_FIELDS.index("last_name")],
+                stored[PERSON_FIELDS.index("first_name")],
+                stored[PERSON_FIELDS.index("birth_date")],
+            )
+            if not matches_registry(named, person["last_name"], person["first_name"], person["birth_date"]):
+                c.error("СНИЛС", REGISTRY_MISMATCH)
+            else:
+                attach = True
         if snils and not c.errors:
             signature = tuple(person[f] for f in PERSON_FIELDS)
             first = self.seen_persons.get(snils)
@@ -395,6 +424,7 @@ class StaffImporter(Importer):
             "position_id": position_id,
             "subjects": frozenset(subject_ids),
             "is_main": is_main,
+            "attach": attach,
         }
 
     def _organization(self, c, row):
@@ -434,7 +464,19 @@ class StaffImporter(Importer):
         self.person_state = {}
         for r in records:
             existing = self.persons.get(r["snils"])
-            if existing is None:
+            if r["attach"]:
+                # Someone else's person: only the job is written, and the preview tells them apart from
+                # a new person by nothing (no oracle on the SNILS).
+                self.person_state[r["snils"]] = "attach"
+                emp = self.employments.get((existing[0], r["organization_id"], r["position_id"]))
+                r["_employment"] = emp
+                if emp is None:
+                    state = "new"
+                elif emp["is_main"] != r["is_main"] or emp["subjects"] != r["subjects"]:
+                    state = "changed"
+                else:
+                    state = "unchanged"
+            elif existing is None:
                 state = "new"
                 self.person_state.setdefault(r["snils"], "new")
             else:

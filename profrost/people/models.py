@@ -70,6 +70,42 @@ def _years_between(start_expr, day):
     )
 
 
+# "A teacher moves in" (docs/security.md, "SNILS lookups"): someone who cannot see a person may attach
+# them to their own organization only by naming them as the registry does — surname, first name, birth
+# date — and then only the job is added. A mismatch names no stored value.
+REGISTRY_MISMATCH = (
+    "СНИЛС, фамилия, имя и дата рождения не согласуются с региональным реестром — проверьте их"
+)
+# The one answer for "no such SNILS in your scope", whether the SNILS exists elsewhere or not.
+NOT_FOUND_IN_SCOPE = "Педагог с таким СНИЛС не найден в вашей области доступа"
+
+
+def _name_key(value):
+    return " ".join((value or "").replace("ё", "е").replace("Ё", "Е").split()).casefold()
+
+
+def matches_registry(stored, last_name, first_name, birth_date):
+    """True when (surname, first name, birth date) name the stored person; case, spaces and ё/е aside."""
+    stored_last, stored_first, stored_birth = stored
+    return (
+        _name_key(stored_last) == _name_key(last_name)
+        and _name_key(stored_first) == _name_key(first_name)
+        and stored_birth == birth_date
+    )
+
+
+def sees_sensitive(user, person_id):
+    """SNILS and birth date (SECURITY.md 5; docs/security.md, "Sensitive fields"): the registry's staff —
+    whoever's scope is a region, a municipality or an organization — and the person themself. A tutor, a
+    mentor, an expert see names, never these. Cards, histories and every export apply this one rule."""
+    scope = scope_of(user)
+    return (
+        bool(user.person_id and user.person_id == person_id)
+        or scope.everything
+        or bool(scope.region_ids or scope.municipality_ids or scope.organization_ids)
+    )
+
+
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = scope_of(user)

@@ -3,39 +3,37 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from profrost.accounts import permissions
 from profrost.core.exports import xlsx_response
 from profrost.core.forms import CONFLICT_MESSAGE
 from profrost.core.history import history
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
-from profrost.core.scoping import has_role
 from profrost.core.validators import normalize_snils
 from profrost.diagnostics.progress import person_history
 from profrost.people import actions
 from profrost.people.forms import EmploymentForm, PeopleFilterForm, PersonForm
 from profrost.people.imports import STAFF_HEADERS, staff_rows
-from profrost.people.models import Employment, Person
+from profrost.people.models import Employment, Person, sees_sensitive
 from profrost.resources.growth import growth_record
 
-EDITOR_ROLES = ("region_admin", "center_staff", "municipal_coordinator", "school_coordinator")
 PAGE_SIZE = 50
 SNILS_SESSION_KEY = "people_snils_search"
 
 
 def can_edit(user):
-    return user.is_superuser or has_role(user, *EDITOR_ROLES)
+    return permissions.may_edit_people(user)
 
 
 def can_see_sensitive(user, person):
     """SNILS and birth date: the registry's staff and the person themself (SECURITY.md 5)."""
-    return user.person_id == person.pk or can_edit(user)
+    return sees_sensitive(user, person.pk)
 
 
 def _require_editor(user):
@@ -244,7 +242,7 @@ def _render_card(request, person):
             and request.user.person_id != person.pk
             or request.user.is_superuser,
             "history": history(person, *employments, hide=hide),
-            "is_region_admin": request.user.is_superuser or has_role(request.user, "region_admin"),
+            "is_region_admin": permissions.may_handle_personal_data(request.user),
             "results": person_history(person),
             "growth": growth_record(person),
             "routes": person.routes.order_by("-created_at"),
@@ -258,13 +256,20 @@ def person_create(request):
     job_form = EmploymentForm(request.POST or None, prefix="job", user=request.user)
     if request.method == "POST" and form.is_valid() and job_form.is_valid():
         try:
-            with transaction.atomic():
-                person = actions.create_person(form.cleaned_data)
-                actions.save_employment(person, job_form, request.user)
+            person, attached = actions.create_or_attach(form.cleaned_data, job_form, request.user)
         except PermissionError:
             messages.error(request, "Организация вне вашей области доступа: ничего не сохранено.")
+        except actions.Refused as exc:
+            form.add_error("snils", str(exc))
         else:
-            messages.success(request, "Педагог добавлен.")
+            if attached:
+                messages.success(
+                    request,
+                    "Педагог уже есть в региональном реестре: добавлено место работы в вашей организации, "
+                    "личные данные не изменены.",
+                )
+            else:
+                messages.success(request, "Педагог добавлен.")
             return redirect("people:detail", pk=person.pk)
     return render(request, "people/person_form.html", {"form": form, "job_form": job_form, "person": None})
 
@@ -336,7 +341,7 @@ def employment_end(request, pk):
 
 
 def _require_region_admin(user):
-    if not (user.is_superuser or has_role(user, "region_admin")):
+    if not permissions.may_handle_personal_data(user):
         raise PermissionDenied
 
 

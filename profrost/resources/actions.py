@@ -10,7 +10,13 @@ import datetime
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
-from profrost.core.scoping import has_role, scope_of
+from profrost.accounts.permissions import (
+    is_municipal_coordinator,
+    is_region_staff,
+    is_school_coordinator,
+    may_register_others,
+)
+from profrost.core.scoping import scope_of
 from profrost.people.models import Employment, Person
 from profrost.resources.models import (
     HOLDING_QUOTA,
@@ -27,30 +33,24 @@ from profrost.resources.models import (
     Quota,
 )
 
-CENTER = ("region_admin", "center_staff")
-
 
 class ResourceError(Exception):
     """A refused action; the message is for the user."""
 
 
-def is_center(user):
-    return user.is_superuser or has_role(user, *CENTER)
-
-
 def may_manage_municipality(user, municipality_id):
     scope = scope_of(user)
-    return is_center(user) or (
-        has_role(user, "municipal_coordinator") and municipality_id in scope.municipality_ids
+    return is_region_staff(user) or (
+        is_municipal_coordinator(user) and municipality_id in scope.municipality_ids
     )
 
 
 def may_apply_for(user, organization):
     scope = scope_of(user)
     return (
-        is_center(user)
+        is_region_staff(user)
         or may_manage_municipality(user, organization.municipality_id)
-        or (has_role(user, "school_coordinator") and organization.pk in scope.organization_ids)
+        or (is_school_coordinator(user) and organization.pk in scope.organization_ids)
     )
 
 
@@ -90,6 +90,8 @@ def apply(cohort, person, organization, user, deficit=None, waitlist=False, comm
         raise ResourceError("Подавать заявки можно только за педагогов своей организации.")
     if not _current_job(person, organization):
         raise ResourceError(f"{person.full_name} не работает в «{organization.name}».")
+    if deficit is not None and (not deficit.is_deficit or deficit.result.person_id != person.pk):
+        raise ResourceError("Указанный дефицит не относится к этому педагогу.")
     if cohort.start <= datetime.date.today():
         raise ResourceError("Обучение в этой группе уже началось: заявки не принимаются.")
     if (
@@ -211,7 +213,7 @@ def set_quota(cohort, municipality, places, user, organization=None):
     cohort = _locked(cohort)
     if places < 0:
         raise ResourceError("Число мест не может быть отрицательным.")
-    if organization is None and not is_center(user):
+    if organization is None and not is_region_staff(user):
         current, used = quota_use(cohort, municipality.pk)
         if not may_manage_municipality(user, municipality.pk) or current is None or places > current:
             raise ResourceError("Увеличить квоту муниципалитета может только центр; вернуть места можно.")
@@ -263,7 +265,7 @@ def set_quota(cohort, municipality, places, user, organization=None):
 @transaction.atomic
 def enroll(application, user):
     """The center enrolls a confirmed application (a cohort never takes more than its capacity)."""
-    if not is_center(user):
+    if not is_region_staff(user):
         raise ResourceError("Зачисляет центр.")
     cohort = _locked(application.cohort)
     application = Application.objects.select_for_update().get(pk=application.pk)
@@ -305,7 +307,7 @@ def check_enrollment_move(current, new, passed=None, certificate_number="", cert
 def move_enrollment(
     enrollment, user, status, passed=None, certificate_number="", certificate_date=None, hours=None
 ):
-    if not is_center(user):
+    if not is_region_staff(user):
         raise ResourceError("Результаты обучения отмечает центр.")
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     error = check_enrollment_move(enrollment.status, status, passed, certificate_number, certificate_date)
@@ -332,7 +334,7 @@ def move_enrollment(
 def may_register(user, person):
     if user.person_id == person.pk:
         return True
-    coordinator = is_center(user) or has_role(user, "municipal_coordinator", "school_coordinator")
+    coordinator = may_register_others(user)
     return coordinator and Person.objects.visible_to(user).filter(pk=person.pk).exists()
 
 
@@ -358,7 +360,7 @@ def register(event, person, user, role="participant", topic=""):
 @transaction.atomic
 def mark_attendance(event, person, user, attended=True, role=None):
     """The organizer (the center or the event's municipality) marks who came, and contest results."""
-    if not (is_center(user) or may_manage_municipality(user, event.organizer.municipality_id)):
+    if not (is_region_staff(user) or may_manage_municipality(user, event.organizer.municipality_id)):
         raise ResourceError("Отмечать посещаемость может организатор мероприятия.")
     participation = Participation.objects.select_for_update().filter(event=event, person=person).first()
     if participation is None:
@@ -379,7 +381,7 @@ def mark_attendance(event, person, user, attended=True, role=None):
 @transaction.atomic
 def add_intern(internship, person, user):
     internship = Internship.objects.select_for_update().get(pk=internship.pk)
-    if not (is_center(user) or may_register(user, person)):
+    if not (is_region_staff(user) or may_register(user, person)):
         raise ResourceError("Направить на стажировку можно педагогов своей организации.")
     if internship.participants.filter(person=person).exists():
         raise ResourceError(f"{person.full_name} уже среди стажёров.")
@@ -391,7 +393,7 @@ def add_intern(internship, person, user):
 @transaction.atomic
 def add_member(community, person, status, user, leader=False):
     """Join a community (oneself), or be added by its leader or one's coordinator."""
-    if not (leader or is_center(user) or may_register(user, person)):
+    if not (leader or is_region_staff(user) or may_register(user, person)):
         raise ResourceError("Добавить в сообщество можно себя или педагогов своей организации.")
     membership, created = Membership.objects.get_or_create(
         community=community, person=person, defaults={"status": status, "since": datetime.date.today()}

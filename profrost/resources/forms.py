@@ -80,10 +80,34 @@ class ApplyForm(BootstrapMixin, forms.Form):
     waitlist = forms.BooleanField(label="Если квота исчерпана — поставить в лист ожидания", required=False)
     comment = forms.CharField(label="Комментарий", required=False, max_length=500)
 
-    def __init__(self, *args, people=(), deficits=(), **kwargs):
+    def __init__(self, *args, people=(), deficits=None, **kwargs):
+        """people: (value "person:organization", label); deficits: {person_id: [(competence result pk,
+        label), …]} — the current deficits of those people only, offered grouped by person."""
         super().__init__(*args, **kwargs)
+        self.deficits = deficits or {}
         self.fields["person"].choices = [("", "— выберите —"), *people]
-        self.fields["deficit"].choices = [("", "—"), *deficits]
+        names = {value.split(":")[0]: label.split(" — ")[0] for value, label in people}
+        groups = []
+        for person_id, options in self.deficits.items():
+            name = names.get(str(person_id))
+            if name and options:
+                groups.append((name, [(str(pk), label) for pk, label in options]))
+        self.fields["deficit"].choices = [("", "— не указан —"), *groups]
+        self.fields["deficit"].help_text = (
+            "Текущие дефициты педагога по последней диагностике; выберите дефицит того педагога, "
+            "на которого подаётся заявка."
+            if groups
+            else "У педагогов из списка нет дефицитов по последней диагностике."
+        )
+
+    def clean(self):
+        data = super().clean()
+        person, deficit = data.get("person"), data.get("deficit")
+        if person and deficit:
+            person_id = int(person.split(":")[0])
+            if int(deficit) not in {pk for pk, _ in self.deficits.get(person_id, ())}:
+                self.add_error("deficit", "Этот дефицит не относится к выбранному педагогу.")
+        return data
 
 
 class EnrollmentMoveForm(BootstrapMixin, forms.Form):

@@ -13,6 +13,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F
 
+from profrost.accounts.permissions import may_manage_resources
 from profrost.core.imports import (
     Column,
     FileRejected,
@@ -28,7 +29,7 @@ from profrost.core.imports import (
 from profrost.core.validators import normalize_snils
 from profrost.diagnostics.models import Competence
 from profrost.people.models import Person, Position, Subject
-from profrost.resources.actions import check_enrollment_move, is_center, promote_waiting
+from profrost.resources.actions import check_enrollment_move, promote_waiting
 from profrost.resources.models import (
     HOLDING_QUOTA,
     Application,
@@ -255,7 +256,7 @@ class _ReferenceData:
 def _region_only(importer):
     """These resources belong to the region: loading them on behalf of a school or a municipality is refused."""
     user = importer.user
-    if user is not None and not is_center(user):
+    if user is not None and not may_manage_resources(user):
         raise FileRejected(f"загрузку «{importer.title}» выполняют только администратор региона и центр")
 
 

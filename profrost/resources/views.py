@@ -5,20 +5,31 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from profrost.accounts import permissions
 from profrost.core.exports import xlsx_response
+from profrost.core.filters import (
+    ChoiceFilter,
+    FilterForm,
+    IdFilter,
+    IntFilter,
+    TextFilter,
+    YearFilter,
+    parse_id,
+)
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.core.paging import page_of, query_without_page
-from profrost.core.scoping import has_role, scope_of
+from profrost.core.scoping import scope_of
 from profrost.diagnostics.models import Competence
-from profrost.people.models import Employment, Person
+from profrost.people.models import NOT_FOUND_IN_SCOPE, Employment, Person
 from profrost.resources import actions, forms
-from profrost.resources.actions import ResourceError, is_center, may_manage_municipality
+from profrost.resources.actions import ResourceError, may_manage_municipality
 from profrost.resources.models import (
     HOLDING_QUOTA,
     Application,
@@ -38,46 +49,60 @@ from profrost.resources.models import (
 )
 from profrost.structure.models import Municipality, Organization
 
-COORDINATORS = ("municipal_coordinator", "school_coordinator")
-
 
 def _require_center(user):
-    if not is_center(user):
+    if not permissions.is_region_staff(user):
         raise PermissionDenied
 
 
 # --- programs ---------------------------------------------------------------------------------------------
 
 
+class ProgramFilter(FilterForm):
+    q = TextFilter(label="Поиск")
+    competence = IdFilter(label="Компетенция")
+    form = ChoiceFilter(label="Форма", choices=StudyForm.choices)
+    federal = ChoiceFilter(label="ФР ДПП", choices=[("yes", "в реестре"), ("no", "региональные")])
+    provider = IdFilter(label="Организация")
+    hours_min = IntFilter(label="Часов от", max_value=100_000)
+    hours_max = IntFilter(label="Часов до", max_value=100_000)
+    status = ChoiceFilter(label="Статус", choices=ProgramStatus.choices)
+    sort = ChoiceFilter(
+        label="Сортировка", choices=[("title", "title"), ("hours", "hours"), ("-hours", "-hours")]
+    )
+    format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX")])
+
+
 def program_queryset(params, user):
-    """The catalog with the page's filters: search, competence, form, hours, federal registry, provider."""
+    """The catalog with the page's filters (ProgramFilter.values): search, competence, form, hours, federal
+    registry, provider."""
     qs = Program.objects.select_related("provider")
-    if not is_center(user):
+    if not permissions.is_region_staff(user):
         qs = qs.filter(status=ProgramStatus.ACTIVE)
-    elif params.get("status") in ProgramStatus.values:
+    elif params["status"]:
         qs = qs.filter(status=params["status"])
-    q = (params.get("q") or "").strip()
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(registry_number__iexact=q))
-    if (params.get("competence") or "").isdigit():
+    if params["q"]:
+        qs = qs.filter(Q(title__icontains=params["q"]) | Q(registry_number__iexact=params["q"]))
+    if params["competence"]:
         qs = qs.filter(competences=params["competence"])
-    if params.get("form") in StudyForm.values:
+    if params["form"]:
         qs = qs.filter(form=params["form"])
-    if params.get("federal") in ("yes", "no"):
+    if params["federal"]:
         qs = qs.filter(in_federal_registry=params["federal"] == "yes")
-    if (params.get("provider") or "").isdigit():
+    if params["provider"]:
         qs = qs.filter(provider_id=params["provider"])
-    if (params.get("hours_min") or "").isdigit():
-        qs = qs.filter(hours__gte=int(params["hours_min"]))
-    if (params.get("hours_max") or "").isdigit():
-        qs = qs.filter(hours__lte=int(params["hours_max"]))
+    if params["hours_min"] is not None:
+        qs = qs.filter(hours__gte=params["hours_min"])
+    if params["hours_max"] is not None:
+        qs = qs.filter(hours__lte=params["hours_max"])
     order = {"title": ("title", "pk"), "hours": ("hours", "title", "pk"), "-hours": ("-hours", "title", "pk")}
-    return qs.order_by(*order.get(params.get("sort"), ("-in_federal_registry", "title", "pk")))
+    return qs.order_by(*order.get(params["sort"], ("-in_federal_registry", "title", "pk")))
 
 
 def program_list(request):
-    qs = program_queryset(request.GET, request.user)
-    if request.GET.get("format") == "xlsx":
+    params = ProgramFilter.of(request).values
+    qs = program_queryset(params, request.user)
+    if params["format"] == "xlsx":
         rows = (
             [
                 p.title,
@@ -116,7 +141,7 @@ def program_list(request):
         "forms": StudyForm.choices,
         "providers": providers,
         "statuses": ProgramStatus.choices,
-        "can_edit": is_center(request.user),
+        "can_edit": permissions.is_region_staff(request.user),
     }
     template = "resources/_program_rows.html" if request.htmx else "resources/program_list.html"
     return render(request, template, context)
@@ -124,13 +149,13 @@ def program_list(request):
 
 def program_detail(request, pk):
     program = get_object_or_404(Program.objects.select_related("provider"), pk=pk)
-    if program.status != ProgramStatus.ACTIVE and not is_center(request.user):
+    if program.status != ProgramStatus.ACTIVE and not permissions.is_region_staff(request.user):
         raise Http404
     cohorts = actions.cohort_numbers(program.cohorts.all()).order_by("start", "pk")
     return render(
         request,
         "resources/program_detail.html",
-        {"program": program, "cohorts": cohorts, "can_edit": is_center(request.user)},
+        {"program": program, "cohorts": cohorts, "can_edit": permissions.is_region_staff(request.user)},
     )
 
 
@@ -169,11 +194,13 @@ def cohort_create(request, program_pk):
 
 
 def _applications_visible(user, cohort):
-    qs = Application.objects.filter(cohort=cohort).select_related("person", "organization", "municipality")
-    if is_center(user):
+    qs = Application.objects.filter(cohort=cohort).select_related(
+        "person", "organization", "municipality", "deficit__competence"
+    )
+    if permissions.is_region_staff(user):
         return qs
     scope = scope_of(user)
-    if has_role(user, "municipal_coordinator") or has_role(user, "school_coordinator"):
+    if permissions.is_coordinator(user):
         return qs.filter(
             Q(municipality_id__in=scope.municipality_ids) | Q(organization_id__in=scope.organization_ids)
         )
@@ -183,7 +210,7 @@ def _applications_visible(user, cohort):
 def _staff_choices(user):
     """Current jobs of the people this coordinator may act for (one scoping mechanism: visible_to), or None
     for users who are not coordinators."""
-    if not has_role(user, *COORDINATORS):
+    if not permissions.is_coordinator(user):
         return None
     today = datetime.date.today()
     return (
@@ -199,7 +226,7 @@ def _apply_choices(user, cohort):
     """The teachers this user may apply for: current staff of their organizations, not yet applied (the center
     enrolls, schools and municipalities apply)."""
     jobs = _staff_choices(user)
-    if jobs is None or is_center(user):
+    if jobs is None or permissions.is_region_staff(user):
         return []
     taken = (
         Application.objects.filter(cohort=cohort)
@@ -210,6 +237,39 @@ def _apply_choices(user, cohort):
         (f"{j.person_id}:{j.organization_id}", f"{j.person.full_name} — {j.organization.name}")
         for j in jobs.exclude(person_id__in=taken)[:2000]
     ]
+
+
+def _current_deficits(choices, program):
+    """The current deficits (from the latest scored result) of the people offered in the apply form — only
+    theirs: {person_id: [(competence result pk, label), …]}; the program's competences first."""
+    from django.db.models import OuterRef, Subquery
+
+    from profrost.diagnostics.models import CompetenceResult, Result, ResultStatus
+
+    person_ids = {int(value.split(":")[0]) for value, _ in choices}
+    if not person_ids:
+        return {}
+    latest = (
+        Result.objects.filter(person_id=OuterRef("result__person_id"), status=ResultStatus.SCORED)
+        .order_by("-taken_on", "-pk")
+        .values("pk")[:1]
+    )
+    rows = (
+        CompetenceResult.objects.filter(
+            is_deficit=True, result__person_id__in=person_ids, result__status=ResultStatus.SCORED
+        )
+        .filter(result_id=Subquery(latest))
+        .select_related("competence", "result")
+        .order_by("competence__code")
+    )
+    developed = set(program.competences.values_list("pk", flat=True))
+    found = {}
+    for row in rows:
+        label = f"{row.competence.code} {row.competence.name}" + (" (выраженный)" if row.is_severe else "")
+        if row.competence_id in developed:
+            label += " — развивает программа"
+        found.setdefault(row.result.person_id, []).append((row.competence_id not in developed, row.pk, label))
+    return {pid: [(pk, label) for _, pk, label in sorted(opts)] for pid, opts in found.items()}
 
 
 def cohort_detail(request, pk):
@@ -239,12 +299,12 @@ def cohort_detail(request, pk):
     apply_form = None
     choices = _apply_choices(user, cohort)
     if choices:
-        apply_form = forms.ApplyForm(people=choices)
+        apply_form = forms.ApplyForm(people=choices, deficits=_current_deficits(choices, cohort.program))
     enrollments = (
         Enrollment.objects.filter(cohort=cohort)
         .select_related("person")
         .order_by("person__last_name", "person__first_name")
-        if is_center(user)
+        if permissions.is_region_staff(user)
         else Enrollment.objects.none()
     )
     return render(
@@ -257,14 +317,14 @@ def cohort_detail(request, pk):
             "applications": _applications_visible(user, cohort).order_by("status", "created_at"),
             "apply_form": apply_form,
             "enrollments": enrollments,
-            "is_center": is_center(user),
+            "is_center": permissions.is_region_staff(user),
             "municipalities": Municipality.objects.order_by("name").values_list("pk", "name")
-            if is_center(user)
+            if permissions.is_region_staff(user)
             else (),
             "split_orgs": Organization.objects.filter(municipality_id__in=scope_of(user).municipality_ids)
             .order_by("name")
             .values_list("pk", "name", "municipality_id")
-            if has_role(user, "municipal_coordinator")
+            if permissions.is_municipal_coordinator(user)
             else (),
         },
     )
@@ -272,20 +332,30 @@ def cohort_detail(request, pk):
 
 @require_POST
 def cohort_apply(request, pk):
-    cohort = get_object_or_404(Cohort, pk=pk)
-    form = forms.ApplyForm(request.POST, people=_apply_choices(request.user, cohort))
+    cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=pk)
+    choices = _apply_choices(request.user, cohort)
+    form = forms.ApplyForm(request.POST, people=choices, deficits=_current_deficits(choices, cohort.program))
     if not form.is_valid():
-        messages.error(request, "Выберите педагога из списка.")
+        if "deficit" in form.errors and "person" not in form.errors:
+            messages.error(request, "Выберите дефицит выбранного педагога или оставьте поле пустым.")
+        else:
+            messages.error(request, "Выберите педагога из списка.")
         return redirect("resources:cohort", pk=pk)
     person_id, organization_id = form.cleaned_data["person"].split(":")
     person = get_object_or_404(Person, pk=person_id)
     organization = get_object_or_404(Organization, pk=organization_id)
+    deficit = None
+    if form.cleaned_data["deficit"]:
+        from profrost.diagnostics.models import CompetenceResult
+
+        deficit = CompetenceResult.objects.get(pk=form.cleaned_data["deficit"])
     try:
         application = actions.apply(
             cohort,
             person,
             organization,
             request.user,
+            deficit=deficit,
             waitlist=form.cleaned_data["waitlist"],
             comment=form.cleaned_data["comment"],
         )
@@ -348,6 +418,7 @@ def quota_set(request, pk):
 
 @require_POST
 def enrollment_move(request, pk):
+    _require_center(request.user)
     enrollment = get_object_or_404(Enrollment, pk=pk)
     form = forms.EnrollmentMoveForm(request.POST)
     if not form.is_valid():
@@ -385,28 +456,39 @@ def cohort_export(request, pk):
 # --- events --------------------------------------------------------------------------------------------------
 
 
+class EventFilter(FilterForm):
+    q = TextFilter(label="Название")
+    kind = ChoiceFilter(label="Вид", choices=EventKind.choices)
+    level = ChoiceFilter(label="Уровень", choices=Level.choices)
+    plan = ChoiceFilter(label="Годовой план", choices=[("yes", "да")])
+    year = YearFilter(label="Год")
+    competence = IdFilter(label="Компетенция")
+    view = ChoiceFilter(label="Вид страницы", choices=[("calendar", "календарь")])
+    format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX")])
+
+
 def event_queryset(params):
+    """The events with the page's filters (EventFilter.values)."""
     qs = Event.objects.select_related("organizer")
-    q = (params.get("q") or "").strip()
-    if q:
-        qs = qs.filter(title__icontains=q)
-    if params.get("kind") in EventKind.values:
+    if params["q"]:
+        qs = qs.filter(title__icontains=params["q"])
+    if params["kind"]:
         qs = qs.filter(kind=params["kind"])
-    if params.get("level") in Level.values:
+    if params["level"]:
         qs = qs.filter(level=params["level"])
-    if params.get("plan") == "yes":
+    if params["plan"] == "yes":
         qs = qs.filter(in_annual_plan=True)
-    year = params.get("year") or ""
-    if year.isdigit():
-        qs = qs.filter(start__year=int(year))
-    if (params.get("competence") or "").isdigit():
+    if params["year"] is not None:
+        qs = qs.filter(start__year=params["year"])
+    if params["competence"]:
         qs = qs.filter(competences=params["competence"])
     return qs.annotate(registered=Count("participations")).order_by("start", "title", "pk")
 
 
 def event_list(request):
-    qs = event_queryset(request.GET)
-    if request.GET.get("format") == "xlsx":
+    params = EventFilter.of(request).values
+    qs = event_queryset(params)
+    if params["format"] == "xlsx":
         headers = [
             "Наименование",
             "Вид",
@@ -435,14 +517,14 @@ def event_list(request):
             for e in qs.iterator(chunk_size=500)
         )
         return xlsx_response("мероприятия.xlsx", [("Мероприятия", headers, rows)])
-    calendar = request.GET.get("view") == "calendar"
+    calendar = params["view"] == "calendar"
     context = {
         "params": request.GET,
         "query": query_without_page(request),
         "kinds": EventKind.choices,
         "levels": Level.choices,
         "competences": Competence.objects.filter(is_active=True).values_list("pk", "code", "name"),
-        "can_edit": is_center(request.user) or has_role(request.user, "municipal_coordinator"),
+        "can_edit": permissions.may_organize_events(request.user),
         "calendar": calendar,
     }
     if calendar:
@@ -456,7 +538,7 @@ def event_list(request):
 
 
 def _organizers(user):
-    if is_center(user):
+    if permissions.is_region_staff(user):
         return Organization.objects.exclude(kind__in=["school", "kindergarten"])
     scope = scope_of(user)
     return Organization.objects.filter(municipality_id__in=scope.municipality_ids)
@@ -464,10 +546,10 @@ def _organizers(user):
 
 def event_form(request, pk=None):
     user = request.user
-    if not (is_center(user) or has_role(user, "municipal_coordinator")):
+    if not permissions.may_organize_events(user):
         raise PermissionDenied
     event = get_object_or_404(Event, pk=pk) if pk else None
-    if event and not (is_center(user) or may_manage_municipality(user, event.organizer.municipality_id)):
+    if event and not may_manage_municipality(user, event.organizer.municipality_id):
         raise PermissionDenied
     form = forms.EventForm(request.POST or None, instance=event, organizers=_organizers(user))
     return _form_page(
@@ -491,15 +573,11 @@ def _register_choices(user):
 def event_detail(request, pk):
     event = get_object_or_404(Event.objects.select_related("organizer"), pk=pk)
     user = request.user
-    organizer = is_center(user) or may_manage_municipality(user, event.organizer.municipality_id)
+    organizer = may_manage_municipality(user, event.organizer.municipality_id)
     participations = event.participations.select_related("person").order_by("person__last_name")
     if not organizer:
-        scope = scope_of(user)
-        participations = participations.filter(
-            Q(person_id=user.person_id)
-            | Q(person__employments__organization_id__in=scope.organization_ids)
-            | Q(person__employments__organization__municipality_id__in=scope.municipality_ids)
-        ).distinct()
+        # Names of people only as far as the viewer may see them (docs/security.md, "Lists of people").
+        participations = participations.filter(person__in=Person.objects.visible_to(user))
     choices = _register_choices(user)
     return render(
         request,
@@ -535,8 +613,9 @@ def event_register(request, pk):
 @require_POST
 def event_attendance(request, pk):
     event = get_object_or_404(Event.objects.select_related("organizer"), pk=pk)
+    # Only this event's participants: an id of anyone else answers 404, never their name.
     person = get_object_or_404(
-        Person, pk=request.POST.get("person") if (request.POST.get("person") or "").isdigit() else 0
+        Person, pk=parse_id(request.POST.get("person")) or 0, participations__event=event
     )
     role = request.POST.get("role") or None
     if role and role not in ("participant", "speaker", "winner", "prize_winner"):
@@ -562,7 +641,7 @@ def internship_list(request):
     return render(
         request,
         "resources/internship_list.html",
-        {"page": page_of(request, qs), "can_edit": is_center(request.user)},
+        {"page": page_of(request, qs), "can_edit": permissions.is_region_staff(request.user)},
     )
 
 
@@ -578,14 +657,19 @@ def internship_form(request, pk=None):
 def internship_detail(request, pk):
     internship = get_object_or_404(Internship.objects.select_related("site"), pk=pk)
     choices = _register_choices(request.user)
+    # Names of people only as far as the viewer may see them (docs/security.md, "Lists of people").
+    visible = Person.objects.visible_to(request.user)
+    participants = internship.participants.filter(person__in=visible)
     return render(
         request,
         "resources/internship_detail.html",
         {
             "internship": internship,
-            "participants": internship.participants.select_related("person").order_by("person__last_name"),
+            "participants": participants.select_related("person").order_by("person__last_name"),
+            "hidden_participants": internship.participants.count() - participants.count(),
+            "mentors": internship.mentors.filter(pk__in=visible).order_by("last_name", "first_name"),
             "register_form": forms.RegisterForm(people=choices) if choices else None,
-            "is_center": is_center(request.user),
+            "is_center": permissions.is_region_staff(request.user),
         },
     )
 
@@ -593,8 +677,8 @@ def internship_detail(request, pk):
 @require_POST
 def internship_add(request, pk):
     internship = get_object_or_404(Internship, pk=pk)
-    person_id = request.POST.get("person") or ""
-    if not person_id.isdigit() or int(person_id) not in {pk_ for pk_, _ in _register_choices(request.user)}:
+    person_id = parse_id(request.POST.get("person"))
+    if person_id not in {pk_ for pk_, _ in _register_choices(request.user)}:
         messages.error(request, "Выберите педагога из списка.")
         return redirect("resources:internship", pk=pk)
     person = get_object_or_404(Person, pk=person_id)
@@ -616,8 +700,10 @@ def internship_mentor(request, pk):
 
     _require_center(request.user)
     internship = get_object_or_404(Internship, pk=pk)
-    if (request.POST.get("remove") or "").isdigit():
-        internship.mentors.remove(int(request.POST["remove"]))
+    if request.POST.get("remove"):
+        remove = parse_id(request.POST["remove"])
+        if remove is not None:
+            internship.mentors.remove(remove)
         messages.success(request, "Наставник снят.")
         return redirect("resources:internship", pk=pk)
     try:
@@ -625,7 +711,11 @@ def internship_mentor(request, pk):
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("resources:internship", pk=pk)
-    person = Person.objects.filter(snils=snils, employments__organization=internship.site_id).first()
+    person = (
+        Person.objects.visible_to(request.user)
+        .filter(snils=snils, employments__organization=internship.site_id)
+        .first()
+    )
     if person is None:
         messages.error(request, f"На площадке «{internship.site.name}» нет педагога с таким СНИЛС.")
     else:
@@ -644,19 +734,19 @@ def internship_complete(request, pk, participant_pk):
 
 
 def _may_report_for(user, site):
-    return is_center(user) or (
-        has_role(user, "school_coordinator") and site.pk in scope_of(user).organization_ids
+    return permissions.is_region_staff(user) or (
+        permissions.is_school_coordinator(user) and site.pk in scope_of(user).organization_ids
     )
 
 
 def site_detail(request, pk):
     """An internship site: its internships, participants, monthly reports."""
-    site = get_object_or_404(Organization, pk=pk, statuses__kind="internship_site")
-    if not (
-        is_center(request.user)
-        or _may_report_for(request.user, site)
-        or may_manage_municipality(request.user, site.municipality_id)
-    ):
+    # Outside the viewer's scope a site is not found (404), like every other object (SECURITY.md 2).
+    site = get_object_or_404(
+        Organization.objects.visible_to(request.user).filter(statuses__kind="internship_site").distinct(),
+        pk=pk,
+    )
+    if not permissions.may_view_site(request.user, site):
         raise PermissionDenied
     form = forms.SiteReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -688,13 +778,14 @@ def site_detail(request, pk):
 
 
 def site_report_file(request, pk):
-    report = get_object_or_404(SiteReport.objects.select_related("site"), pk=pk)
+    report = get_object_or_404(
+        SiteReport.objects.filter(site__in=Organization.objects.visible_to(request.user)).select_related(
+            "site"
+        ),
+        pk=pk,
+    )
     site = report.site
-    if not (
-        is_center(request.user)
-        or _may_report_for(request.user, site)
-        or may_manage_municipality(request.user, site.municipality_id)
-    ):
+    if not permissions.may_view_site(request.user, site):
         raise PermissionDenied
     if not report.file:
         raise Http404
@@ -708,17 +799,22 @@ def site_report_file(request, pk):
 # --- communities ---------------------------------------------------------------------------------------------
 
 
+class CommunityFilter(FilterForm):
+    q = TextFilter(label="Название или тема")
+    level = ChoiceFilter(label="Уровень", choices=Level.choices)
+
+
 def community_list(request):
     qs = (
         Community.objects.select_related("municipality", "subject")
         .annotate(n=Count("members"))
         .order_by("name")
     )
-    q = (request.GET.get("q") or "").strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(theme__icontains=q))
-    if request.GET.get("level") in Level.values:
-        qs = qs.filter(level=request.GET["level"])
+    params = CommunityFilter.of(request).values
+    if params["q"]:
+        qs = qs.filter(Q(name__icontains=params["q"]) | Q(theme__icontains=params["q"]))
+    if params["level"]:
+        qs = qs.filter(level=params["level"])
     return render(
         request,
         "resources/community_list.html",
@@ -726,29 +822,47 @@ def community_list(request):
             "page": page_of(request, qs),
             "params": request.GET,
             "levels": Level.choices,
-            "can_edit": is_center(request.user) or has_role(request.user, "municipal_coordinator"),
+            "can_edit": permissions.may_lead_communities(request.user),
         },
+    )
+
+
+def _may_edit_community(user, community):
+    """The center edits every community; a municipal coordinator only their municipality's ones."""
+    return permissions.is_region_staff(user) or bool(
+        community.municipality_id and may_manage_municipality(user, community.municipality_id)
     )
 
 
 def community_form(request, pk=None):
     user = request.user
-    if not (is_center(user) or has_role(user, "municipal_coordinator")):
+    if not permissions.may_lead_communities(user):
         raise PermissionDenied
     community = get_object_or_404(Community, pk=pk) if pk else None
+    # Scope before the write (the stored community) …
+    if community is not None and not _may_edit_community(user, community):
+        raise PermissionDenied
     form = forms.CommunityForm(request.POST or None, instance=community)
-    if not is_center(user):
+    if not permissions.is_region_staff(user):
         form.fields["municipality"].queryset = Municipality.objects.filter(
             pk__in=scope_of(user).municipality_ids
         )
+        form.fields["municipality"].required = True
         form.fields["level"].choices = [(Level.MUNICIPAL, "муниципальный")]
-    return _form_page(
-        request, form, "resources:community", "Сообщество сохранено.", community or "Новое сообщество"
-    )
+    if request.method == "POST" and form.is_valid():
+        # … and after it (what was saved), in one transaction: a refused write leaves nothing.
+        with transaction.atomic():
+            saved = form.save()
+            if not _may_edit_community(user, saved):
+                transaction.set_rollback(True)
+                raise PermissionDenied
+        messages.success(request, "Сообщество сохранено.")
+        return redirect("resources:community", pk=saved.pk)
+    return render(request, "resources/form.html", {"form": form, "title": community or "Новое сообщество"})
 
 
 def _may_lead(user, community):
-    if is_center(user):
+    if permissions.is_region_staff(user):
         return True
     if community.municipality_id and may_manage_municipality(user, community.municipality_id):
         return True
@@ -760,12 +874,16 @@ def _may_lead(user, community):
 def community_detail(request, pk):
     community = get_object_or_404(Community.objects.select_related("municipality", "subject"), pk=pk)
     lead = _may_lead(request.user, community)
+    # Names of people only as far as the viewer may see them (docs/security.md, "Lists of people").
+    members = community.members.filter(person__in=Person.objects.visible_to(request.user))
     return render(
         request,
         "resources/community_detail.html",
         {
             "community": community,
-            "members": community.members.select_related("person").order_by("status", "person__last_name"),
+            "members": members.select_related("person").order_by("status", "person__last_name"),
+            "hidden_members": community.members.count() - members.count(),
+            "may_edit": _may_edit_community(request.user, community),
             "meetings": community.meetings.all()[:100],
             "lead": lead,
             "member_form": forms.MemberForm() if lead else None,
@@ -798,9 +916,10 @@ def community_join(request, pk):
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
             return redirect("resources:community", pk=pk)
-        person = Person.objects.filter(snils=snils).first()
+        # A leader adds only people in their own scope; others join themselves (no SNILS oracle).
+        person = Person.objects.visible_to(request.user).filter(snils=snils).first()
         if person is None:
-            messages.error(request, "Педагог с таким СНИЛС не найден.")
+            messages.error(request, f"{NOT_FOUND_IN_SCOPE}. Педагоги из других организаций вступают сами.")
             return redirect("resources:community", pk=pk)
         status = form.cleaned_data["status"]
     elif request.user.person_id:

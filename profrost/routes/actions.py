@@ -13,9 +13,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from profrost.accounts.models import Role, User
+from profrost.accounts.models import Role, RoleCode, User
+from profrost.accounts.permissions import is_municipal_coordinator, is_region_staff, is_school_coordinator
 from profrost.core.forms import CONFLICT_MESSAGE
-from profrost.core.scoping import has_role, scope_of
+from profrost.core.scoping import scope_of
 from profrost.people.models import Employment
 from profrost.routes.models import ItemStatus, Notification, Route, RouteItem, RouteStatus
 
@@ -39,22 +40,18 @@ def _current_orgs(person_id):
     )
 
 
-def is_center(user):
-    return user.is_superuser or has_role(user, "region_admin", "center_staff")
-
-
 def is_owner(user, route):
     return bool(user.person_id) and user.person_id == route.person_id
 
 
 def is_school(user, route):
-    return has_role(user, "school_coordinator") and bool(
+    return is_school_coordinator(user) and bool(
         _current_orgs(route.person_id) & scope_of(user).organization_ids
     )
 
 
 def is_municipal(user, route):
-    if not has_role(user, "municipal_coordinator"):
+    if not is_municipal_coordinator(user):
         return False
     from profrost.structure.models import Organization
 
@@ -77,7 +74,7 @@ def may_view(user, route):
 def may_edit(user, route):
     """The draft is edited by the teacher or their school coordinator (and the center)."""
     return route.status == RouteStatus.DRAFT and (
-        is_owner(user, route) or is_school(user, route) or is_center(user)
+        is_owner(user, route) or is_school(user, route) or is_region_staff(user)
     )
 
 
@@ -99,14 +96,20 @@ def _email_on():
 
 
 def notify(users, text, url=""):
+    """The bell now, in the caller's transaction; the email after it commits — never while the route's rows
+    are locked (an SMTP server's timeout would hold them), and never for a change that was rolled back."""
     users = [u for u in users if u is not None]
     Notification.objects.bulk_create([Notification(user=u, text=text[:500], url=url) for u in users])
     if _email_on():
-        from django.core.mail import send_mail
-
         recipients = [u.email for u in users if u.email]
         if recipients:
-            send_mail("ПрофРост: " + text[:80], text, None, recipients, fail_silently=True)
+            transaction.on_commit(lambda: _send_email(text, recipients))
+
+
+def _send_email(text, recipients):
+    from django.core.mail import send_mail
+
+    send_mail("ПрофРост: " + text[:80], text, None, recipients, fail_silently=True)
 
 
 def _teacher(route):
@@ -115,7 +118,7 @@ def _teacher(route):
 
 def _school_coordinators(route):
     ids = Role.objects.filter(
-        role="school_coordinator", is_active=True, organization_id__in=_current_orgs(route.person_id)
+        role=RoleCode.SCHOOL_COORDINATOR, is_active=True, organization_id__in=_current_orgs(route.person_id)
     ).values("user_id")
     return list(User.objects.filter(pk__in=ids, is_active=True))
 
@@ -127,7 +130,7 @@ def _municipal_coordinators(route):
         "municipality_id"
     )
     ids = Role.objects.filter(
-        role="municipal_coordinator", is_active=True, municipality_id__in=municipalities
+        role=RoleCode.MUNICIPAL_COORDINATOR, is_active=True, municipality_id__in=municipalities
     ).values("user_id")
     return list(User.objects.filter(pk__in=ids, is_active=True))
 
@@ -143,7 +146,8 @@ def _check_version(obj, version):
     """The version the user saw (None or empty: not given, no check); any other than the current is refused."""
     if version is None or version == "":
         return
-    if not str(version).isdigit() or int(version) != obj.version:
+    version = str(version)
+    if not (version.isascii() and version.isdigit() and len(version) < 19) or int(version) != obj.version:
         raise RouteError(CONFLICT_MESSAGE)
 
 
@@ -174,7 +178,7 @@ def edit_route(route, user, data, version):
     route.goal, route.start, route.end = data["goal"], data["start"], data["end"]
     if "municipal_approval" in data:
         route.municipal_approval = data["municipal_approval"]
-    if "tutor" in data and (is_center(user) or is_school(user, route)):
+    if "tutor" in data and (is_region_staff(user) or is_school(user, route)):
         route.tutor = data["tutor"]
     return _save(route, "goal", "start", "end", "municipal_approval", "tutor")
 
@@ -230,7 +234,7 @@ def submit(route, user, version=None):
     route = _locked(route, version)
     if route.status != RouteStatus.DRAFT:
         raise RouteError("На согласование отправляется только черновик.")
-    if not (is_owner(user, route) or is_school(user, route) or is_center(user)):
+    if not (is_owner(user, route) or is_school(user, route) or is_region_staff(user)):
         raise RouteError("Отправить маршрут на согласование может педагог или уполномоченный ОО.")
     if not route.items.exists():
         raise RouteError("В маршруте нет ни одного пункта.")
@@ -248,9 +252,9 @@ def approve(route, user, comment="", version=None):
         raise RouteError("Маршрут не на согласовании.")
     now = timezone.now()
     if route.municipal_approval and route.school_approved_at is not None:
-        if not (is_municipal(user, route) or is_center(user)):
+        if not (is_municipal(user, route) or is_region_staff(user)):
             raise RouteError("Маршрут ждёт согласования муниципального координатора.")
-    elif not (is_school(user, route) or is_center(user)):
+    elif not (is_school(user, route) or is_region_staff(user)):
         raise RouteError("Утверждает маршрут уполномоченный ОО педагога.")
     route.review_comment = comment
     if route.municipal_approval and route.school_approved_at is None:
@@ -269,7 +273,7 @@ def reject(route, user, comment, version=None):
     route = _locked(route, version)
     if route.status != RouteStatus.REVIEW:
         raise RouteError("Маршрут не на согласовании.")
-    if not (is_school(user, route) or is_municipal(user, route) or is_center(user)):
+    if not (is_school(user, route) or is_municipal(user, route) or is_region_staff(user)):
         raise RouteError("Отклонить маршрут может уполномоченный ОО или муниципальный координатор.")
     if not comment.strip():
         raise RouteError("Укажите, что исправить: комментарий обязателен.")
@@ -285,7 +289,7 @@ def send_back(route, user, version=None):
     route = _locked(route, version)
     if route.status not in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS, RouteStatus.REVIEW):
         raise RouteError("Вернуть на доработку можно маршрут на согласовании, утверждённый или выполняемый.")
-    if not (is_owner(user, route) or is_school(user, route) or is_center(user)):
+    if not (is_owner(user, route) or is_school(user, route) or is_region_staff(user)):
         raise RouteError("Вернуть маршрут на доработку может педагог или уполномоченный ОО.")
     route.status, route.school_approved_at = RouteStatus.DRAFT, None
     _save(route, "status", "school_approved_at")
@@ -297,7 +301,7 @@ def close(route, user, success, conclusion, version=None):
     route = _locked(route, version)
     if route.status not in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS):
         raise RouteError("Завершить можно утверждённый или выполняемый маршрут.")
-    if not (is_tutor(user, route) or is_center(user)):
+    if not (is_tutor(user, route) or is_region_staff(user)):
         raise RouteError("Завершает маршрут тьютор.")
     if not conclusion.strip():
         raise RouteError("Напишите заключение по итогам маршрута.")
@@ -318,7 +322,7 @@ def cancel(route, user, version=None):
         RouteStatus.IN_PROGRESS,
     ):
         raise RouteError("Маршрут уже завершён.")
-    if not (is_center(user) or is_school(user, route)):
+    if not (is_region_staff(user) or is_school(user, route)):
         raise RouteError("Отменить маршрут может центр или уполномоченный ОО.")
     route.status = RouteStatus.CANCELLED
     return _save(route, "status")
@@ -370,7 +374,7 @@ def report(item, user, text, links="", files=(), version=None):
 @transaction.atomic
 def review_report(item, user, accept, comment="", version=None):
     route = _locked(item.route)
-    if not (is_tutor(user, route) or is_center(user)):
+    if not (is_tutor(user, route) or is_region_staff(user)):
         raise RouteError("Отчёты принимает тьютор маршрута.")
     item = RouteItem.objects.select_for_update().get(pk=item.pk)
     _check_version(item, version)
@@ -467,12 +471,11 @@ def remind_deadlines(today=None):
             .exclude(email="")
             .values_list("pk", "email")
         )
-        send_mass_mail(
-            [
-                ("ПрофРост: " + n.text[:80], n.text, None, [emails[n.user_id]])
-                for n in notes
-                if n.user_id in emails
-            ],
-            fail_silently=True,
-        )
+        messages = [
+            ("ПрофРост: " + n.text[:80], n.text, None, [emails[n.user_id]])
+            for n in notes
+            if n.user_id in emails
+        ]
+        # After the commit, like notify(): immediately when no transaction is open.
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
     return sent

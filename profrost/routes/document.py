@@ -5,6 +5,7 @@
 import io
 import zipfile
 
+from profrost.resources.models import CommunityKind
 from profrost.routes.models import Section
 
 COLUMNS = [
@@ -13,22 +14,120 @@ COLUMNS = [
     "Сроки",
     "Рефлексивный отчёт",
 ]
-PARTS = [
-    (
-        "1. Мероприятия, направленные на получение знаний и формирование или совершенствование умений для решения "
-        "профессиональных задач",
-        [Section.PROGRAMS, Section.INTERNSHIP, Section.EVENTS, Section.COMMUNITIES],
-    ),
-    (
-        "2. Мероприятия, направленные на трансляцию / презентацию личного опыта",
-        [Section.EXPERIENCE, Section.MATERIALS],
-    ),
-    ("3. Наставничество", [Section.MENTORING]),
-]
+# The roadmap as the template lays it out: two tables (section 1; sections 2 and 3), each opening with the
+# column headings; the template's own wording of every section, its italic sub-column rows (1.4, 2.1, 2.2)
+# and the two fixed rows of section 3.
+PART_1 = (
+    "1. Мероприятия, направленные на получение знаний и формирование или совершенствование умений для решения "
+    "профессиональных задач"
+)
+PART_2 = "2. Мероприятия, направленные на трансляцию / презентацию личного опыта"
+PART_3 = "3. Наставничество"
+SECTION_TITLES = {
+    Section.PROGRAMS: "1.1. Обучение по дополнительным профессиональным программам повышения квалификации "
+    "и/или профессиональной переподготовки",
+    Section.INTERNSHIP: "1.2. Стажировка (индивидуальная или групповая)",
+    Section.EVENTS: "1.3. Мероприятия, направленные на профессиональное развитие и обмен опытом (форум, "
+    "конференция, семинар, вебинар, мастер-класс, конкурс, посещение урочных и внеурочных занятий "
+    "учителей-методистов и пр.)",
+    Section.COMMUNITIES: "1.4. Работа в профессиональных сообществах, методических объединениях",
+    Section.EXPERIENCE: "2.1. Представление личного опыта",
+    Section.MATERIALS: "2.2. Разработка собственных методических, учебно-методических материалов",
+}
+SUB_COMMUNITY = ("Наименование профессионального сообщества", "Содержание работы")
+SUB_ASSOCIATION = ("Наименование методического объединения", "Статус педагога в методическом объединении")
+SUB_EXPERIENCE = ("Тема", "Мероприятие, на котором представлен опыт")
+SUB_MATERIALS = ("Наименование продукта (материалов)", "Где представлены, размещены, используются")
+WITH_MENTOR = ("Работа с наставником", "Основные направления работы с наставником")
+AS_MENTOR = (
+    "Работа в качестве наставника",
+    "Должность педагога, у которого является наставником, основные направления работы",
+)
+# Methodological associations (an МО, a section of the РУМО); the other kinds are professional communities.
+ASSOCIATION_KINDS = (CommunityKind.ASSOCIATION, CommunityKind.RUMO)
 
 
 def _date(d):
     return d.strftime("%d.%m.%Y") if d else ""
+
+
+def _percent(value):
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def deficit_level(route):
+    """«Уровень профессиональных дефицитов»: the route's deficits by severity, as the diagnosis measured them
+    (the overall result level is not it: «низкий» would read as "few deficits")."""
+    from profrost.diagnostics.models import CompetenceResult
+
+    measured = {}
+    if route.result_id:
+        measured = {
+            cr.competence_id: cr
+            for cr in CompetenceResult.objects.filter(result_id=route.result_id, is_deficit=True)
+        }
+    severe, plain = [], []
+    for competence in route.deficits.order_by("code"):
+        cr = measured.get(competence.pk)
+        text = f"{competence.code} {competence.name}" + (f" ({_percent(cr.percent)} %)" if cr else "")
+        (severe if cr and cr.is_severe else plain).append(text)
+    parts = []
+    if severe:
+        parts.append("выраженный дефицит: " + ", ".join(severe))
+    if plain:
+        parts.append("дефицит: " + ", ".join(plain))
+    return "; ".join(parts) or "дефициты не выявлены"
+
+
+def _row(item, first=None, second=None):
+    extra = ", ".join(x for x in [item.form, f"{item.hours} ч" if item.hours else ""] if x)
+    terms = " — ".join(x for x in [_date(item.start), _date(item.end)] if x)
+    return (
+        "item",
+        [item.content if first is None else first, extra if second is None else second, terms, item.report],
+        item,
+    )
+
+
+def _community_rows(person, items):
+    """1.4 under the template's two sub-column rows: communities (name, content of work) and methodological
+    associations (name, the teacher's status); every line says the work and the real membership status."""
+    import re
+
+    from profrost.resources.models import Community
+    from profrost.routes.generation import NOT_A_MEMBER, member_statuses
+
+    ids = {i.community_id for i in items if i.community_id}
+    kinds = dict(Community.objects.filter(pk__in=ids).values_list("pk", "kind"))
+    statuses = member_statuses([person.pk], ids)
+    communities, associations = [], []
+    for item in items:
+        if not item.community_id:
+            communities.append(_row(item))
+            continue
+        # The stored text may carry a status written when the line was made; the membership decides.
+        work = (
+            re.sub(r"[,;]?\s*(статус:[^,;]*|не состоит[^,;]*)", "", item.form).strip(" ,;")
+            or "участие в работе"
+        )
+        status = statuses.get((person.pk, item.community_id)) or NOT_A_MEMBER
+        if kinds.get(item.community_id) in ASSOCIATION_KINDS:
+            associations.append(_row(item, second=f"статус: {status}; {work}"))
+        else:
+            communities.append(_row(item, second=f"{work}; статус: {status}"))
+    return [("subhead", SUB_COMMUNITY, None), *communities, ("subhead", SUB_ASSOCIATION, None), *associations]
+
+
+def _mentoring_rows(items):
+    """Section 3: the template's two fixed rows, each line under its own."""
+    as_mentor = [i for i in items if "в качестве наставника" in i.content.lower()]
+    with_mentor = [i for i in items if i not in as_mentor]
+    return [
+        ("subhead", WITH_MENTOR, None),
+        *[_row(i) for i in with_mentor],
+        ("subhead", AS_MENTOR, None),
+        *[_row(i) for i in as_mentor],
+    ]
 
 
 def document_data(route):
@@ -47,7 +146,6 @@ def document_data(route):
     )
     job = jobs[0] if jobs else None
     result = route.result
-    deficits = list(route.deficits.order_by("code").values_list("code", "name"))
     header = [
         ("ФИО педагога", person.full_name),
         (
@@ -61,25 +159,32 @@ def document_data(route):
             ", ".join(s.name for s in job.subjects.all()) if job else "",
         ),
         ("Дата прохождения теста", _date(result.taken_on) if result else ""),
-        (
-            "Уровень профессиональных дефицитов",
-            (f"{result.level}; дефициты: " if result and result.level else "")
-            + "; ".join(f"{c} {n}" for c, n in deficits),
-        ),
+        ("Уровень профессиональных дефицитов", deficit_level(route)),
     ]
     items = list(route.items.order_by("section", "position", "pk"))
-    parts = []
-    for title, sections in PARTS:
-        rows = []
-        for section in sections:
-            rows.append(("section", Section(section).label, None))
-            for item in items:
-                if item.section == section:
-                    extra = ", ".join(x for x in [item.form, f"{item.hours} ч" if item.hours else ""] if x)
-                    terms = " — ".join(x for x in [_date(item.start), _date(item.end)] if x)
-                    rows.append(("item", [item.content, extra, terms, item.report], item))
-        parts.append((title, rows))
-    return {"route": route, "person": person, "header": header, "parts": parts}
+
+    def of(section):
+        return [i for i in items if i.section == section]
+
+    first = [("part", PART_1, None)]
+    for section in (Section.PROGRAMS, Section.INTERNSHIP, Section.EVENTS):
+        first += [("section", SECTION_TITLES[section], None), *[_row(i) for i in of(section)]]
+    first += [
+        ("section", SECTION_TITLES[Section.COMMUNITIES], None),
+        *_community_rows(person, of(Section.COMMUNITIES)),
+    ]
+    second = [
+        ("part", PART_2, None),
+        ("section", SECTION_TITLES[Section.EXPERIENCE], None),
+        ("subhead", SUB_EXPERIENCE, None),
+        *[_row(i) for i in of(Section.EXPERIENCE)],
+        ("section", SECTION_TITLES[Section.MATERIALS], None),
+        ("subhead", SUB_MATERIALS, None),
+        *[_row(i) for i in of(Section.MATERIALS)],
+        ("part", PART_3, None),
+        *_mentoring_rows(of(Section.MENTORING)),
+    ]
+    return {"route": route, "person": person, "header": header, "tables": [first, second]}
 
 
 def route_docx(route):
@@ -111,20 +216,23 @@ def route_docx(route):
     doc.add_paragraph("Продолжительность прохождения ИОМ")
     doc.add_paragraph(f"Начало {_date(route.start)}")
     doc.add_paragraph(f"Окончание {_date(route.end)}")
-    for title, rows in data["parts"]:
+    for rows in data["tables"]:
         table = doc.add_table(rows=1, cols=4)
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, COLUMNS, strict=True):
             cell.text = text
             cell.paragraphs[0].runs[0].bold = True
-        merged = table.add_row().cells
-        merged[0].merge(merged[3]).text = title
         for kind, value, _ in rows:
             cells = table.add_row().cells
-            if kind == "section":
+            if kind in ("part", "section"):
                 cell = cells[0].merge(cells[3])
                 cell.text = value
-                cell.paragraphs[0].runs[0].italic = True
+                run = cell.paragraphs[0].runs[0]
+                run.bold, run.italic = kind == "part", kind == "section"
+            elif kind == "subhead":
+                for cell, text in zip(cells, value, strict=False):
+                    cell.text = text
+                    cell.paragraphs[0].runs[0].italic = True
             else:
                 for cell, text in zip(cells, value, strict=True):
                     cell.text = text or ""

@@ -1,6 +1,7 @@
 """Routes as a spreadsheet: one row per route item, and the deficits nothing covers."""
 
 from profrost.core.validators import format_snils
+from profrost.people.models import sees_sensitive
 from profrost.routes.models import Route, RouteItem
 
 ITEM_HEADERS = [
@@ -21,8 +22,14 @@ def _date(d):
     return d.strftime("%d.%m.%Y") if d else ""
 
 
-def route_sheets(routes):
+def route_sheets(routes, user=None):
+    """The SNILS column follows the cards' rule (people.models.sees_sensitive): empty for a tutor.
+    user=None: the command line, which sees everything."""
     route_ids = routes.values("pk")
+
+    def snils(person):
+        return format_snils(person.snils) if user is None or sees_sensitive(user, person.pk) else ""
+
     items = (
         RouteItem.objects.filter(route_id__in=route_ids)
         .select_related("route__person", "cohort__program")
@@ -36,7 +43,7 @@ def route_sheets(routes):
         for item in items.iterator(chunk_size=2000):
             person = item.route.person
             yield [
-                format_snils(person.snils),
+                snils(person),
                 person.full_name,
                 item.route.get_status_display(),
                 item.section,
@@ -57,9 +64,9 @@ def route_sheets(routes):
         ("Пункты маршрутов", ITEM_HEADERS, item_rows()),
         (
             "Непокрытые дефициты",
-            ["СНИЛС", "Код"],
+            ["СНИЛС", "ФИО", "Код"],
             (
-                [format_snils(u.route.person.snils), u.competence.code]
+                [snils(u.route.person), u.route.person.full_name, u.competence.code]
                 for u in uncovered.iterator(chunk_size=2000)
             ),
         ),

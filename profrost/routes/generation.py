@@ -138,7 +138,7 @@ def _proposal(match, gain):
         "cohort": "обучение по ДПП (ФР ДПП)" if r.federal else "обучение по ДПП",
         "internship": "стажировка",
         "event": "мероприятие",
-        "community": "участие в работе, статус: член",
+        "community": "участие в работе",  # the member's real status is added by community_form()
     }[r.kind]
     return Proposal(
         section=SECTION_OF[r.kind],
@@ -151,6 +151,28 @@ def _proposal(match, gain):
         reason=match.explanation,
         links={f"{r.kind}_id": r.pk},
     )
+
+
+NOT_A_MEMBER = "не состоит (вступление запланировано)"
+
+
+def member_statuses(person_ids, community_ids):
+    """{(person id, community id): the person's status there («руководитель», «член», «эксперт»)} from the
+    memberships — the real status, never assumed."""
+    from profrost.resources.models import Membership, MemberStatus
+
+    labels = dict(MemberStatus.choices)
+    return {
+        (person_id, community_id): labels.get(status, status)
+        for person_id, community_id, status in Membership.objects.filter(
+            person_id__in=list(person_ids), community_id__in=list(community_ids)
+        ).values_list("person_id", "community_id", "status")
+    }
+
+
+def community_form(status):
+    """The «дополнительная информация» of a community line: the work and the teacher's real status."""
+    return f"участие в работе, статус: {status}" if status else f"участие в работе; {NOT_A_MEMBER}"
 
 
 ITEM_COLUMNS = [
@@ -280,6 +302,19 @@ def generate_for_campaign(
                 codes, facts[person_id], catalog, start, end, hours, person_id in young, groups
             )
             plans.append((result_id, person_id, codes, proposals, uncovered))
+        statuses = member_statuses(
+            {person_id for _, person_id, _, _, _ in plans},
+            {
+                p.links["community_id"]
+                for *_, proposals, _ in plans
+                for p in proposals
+                if "community_id" in p.links
+            },
+        )
+        for _, person_id, _, proposals, _ in plans:
+            for p in proposals:
+                if "community_id" in p.links:
+                    p.form = community_form(statuses.get((person_id, p.links["community_id"])))
         routes = Route.objects.bulk_create(
             [Route(person_id=p, result_id=r, start=start, end=end) for r, p, _, _, _ in plans]
         )

@@ -1,12 +1,17 @@
 """The registers of routes by municipality or, drilled down, by organization (replaces the Google Form of
-004_… 1.3): developed, approved, in progress, completed, overdue; diagnosed vs with a route vs completed; and
-the share of the routes' deficits closed by a later diagnosis. Counted in the database."""
+004_… 1.3): drafts, under review, developed, in progress, completed, overdue; diagnosed vs with a developed
+route vs completed; and the share of the routes' deficits closed by a later diagnosis. Counted in the database.
+
+A route counts as developed (004_… row 2, «разработаны ИОМ») once it is approved — approved, in progress or
+completed. A draft (a machine-built one nobody looked at included) or a route under review is not developed:
+they are counted in their own columns."""
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
+from profrost.core.sql import subquery
 from profrost.diagnostics.models import Result
 from profrost.people.models import Employment
 from profrost.routes.actions import routes_visible_to
@@ -28,9 +33,10 @@ WITH rt AS MATERIALIZED (
      ORDER BY e.person_id, e.is_main DESC, e.id
 ), route_counts AS (
     SELECT coalesce(u.unit, 0) AS unit,
-           count(*) AS developed,
-           count(DISTINCT rt.person_id) AS with_route,
-           count(*) FILTER (WHERE rt.status IN ('approved', 'in_progress', 'done', 'partial')) AS approved,
+           count(DISTINCT rt.person_id) FILTER (WHERE rt.status IN ({developed})) AS with_route,
+           count(*) FILTER (WHERE rt.status = 'draft') AS drafts,
+           count(*) FILTER (WHERE rt.status = 'review') AS review,
+           count(*) FILTER (WHERE rt.status IN ({developed})) AS developed,
            count(*) FILTER (WHERE rt.status = 'in_progress') AS in_progress,
            count(*) FILTER (WHERE rt.status = 'done') AS done,
            count(*) FILTER (WHERE rt.status = 'partial') AS partial,
@@ -57,7 +63,8 @@ WITH rt AS MATERIALIZED (
      GROUP BY 1
 )
 SELECT coalesce(rc.unit, dn.unit, df.unit),
-       coalesce(dn.diagnosed, 0), coalesce(rc.with_route, 0), coalesce(rc.developed, 0), coalesce(rc.approved, 0),
+       coalesce(dn.diagnosed, 0), coalesce(rc.with_route, 0), coalesce(rc.drafts, 0), coalesce(rc.review, 0),
+       coalesce(rc.developed, 0),
        coalesce(rc.in_progress, 0), coalesce(rc.done, 0), coalesce(rc.partial, 0), coalesce(rc.overdue, 0),
        coalesce(df.deficits, 0), coalesce(df.closed, 0)
   FROM route_counts rc
@@ -65,11 +72,15 @@ SELECT coalesce(rc.unit, dn.unit, df.unit),
   FULL JOIN deficits df ON df.unit = coalesce(rc.unit, dn.unit)
 """
 
+# Approved and later: the route was looked at and signed off (see the module's docstring).
+DEVELOPED = (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS, RouteStatus.DONE, RouteStatus.PARTIAL)
+
 COUNTERS = (
     "diagnosed",
     "with_route",
+    "drafts",
+    "review",
     "developed",
-    "approved",
     "in_progress",
     "done",
     "partial",
@@ -92,10 +103,13 @@ def register_rows(user, municipality_id=None, campaign_id=None):
         routes = routes.filter(person_id__in=in_muni)
         results = results.filter(person_id__in=in_muni)
     counts = {}
-    routes_sql, routes_params = routes.values("pk").query.sql_with_params()
-    results_sql, results_params = results.values("pk").query.sql_with_params()
+    routes_sql, routes_params = subquery(routes.values("pk"))
+    results_sql, results_params = subquery(results.values("pk"))
     sql = REGISTER_SQL.format(
-        routes=routes_sql, results=results_sql, unit="o.id" if by_org else "o.municipality_id"
+        routes=routes_sql,
+        results=results_sql,
+        unit="o.id" if by_org else "o.municipality_id",
+        developed=", ".join(f"'{status}'" for status in DEVELOPED),
     )
     with connection.cursor() as cur:
         cur.execute(sql, [*routes_params, *results_params, today])

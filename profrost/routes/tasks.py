@@ -24,9 +24,9 @@ def generate_routes(progress_id, campaign_id, hours, start, end, municipality_id
         from profrost.people.models import Employment
 
         person_ids = set(
-            Employment.objects.filter(organization__municipality_id=municipality_id).values_list(
-                "person_id", flat=True
-            )
+            Employment.objects.filter(organization__municipality_id=municipality_id)
+            .active_on(datetime.date.today())
+            .values_list("person_id", flat=True)
         )
     try:
         counts = generate_for_campaign(

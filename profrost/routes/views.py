@@ -12,16 +12,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from profrost.accounts import permissions
 from profrost.core.exports import xlsx_response
+from profrost.core.filters import ChoiceFilter, FilterForm, IdFilter, TextFilter, wanted_format
 from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
 from profrost.core.history import history
+from profrost.core.http import next_url
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction, TaskProgress
 from profrost.core.paging import page_of, query_without_page
-from profrost.core.scoping import has_role
 from profrost.diagnostics.models import Campaign, Competence, CompetenceResult, Result
 from profrost.routes import actions
-from profrost.routes.actions import RouteError, is_center, may_edit, may_view, routes_visible_to
+from profrost.routes.actions import RouteError, may_edit, may_view, routes_visible_to
 from profrost.routes.models import (
     ACTIVE,
     Evidence,
@@ -90,37 +92,47 @@ def _overdue(route, today):
 # --- list and registers -------------------------------------------------------------------------------------
 
 
-def route_queryset(request):
+class RouteFilter(FilterForm):
+    q = TextFilter(label="Фамилия")
+    status = ChoiceFilter(label="Статус", choices=[*RouteStatus.choices, ("overdue", "просрочен")])
+    campaign = IdFilter(label="Диагностика")
+    municipality = IdFilter(label="Муниципалитет")
+    organization = IdFilter(label="Организация")
+    format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX"), ("docx", "DOCX"), ("pdf", "PDF")])
+
+
+def route_queryset(request, params=None):
+    """The routes the user may see, with the list's filters (RouteFilter.values)."""
+    p = params if params is not None else RouteFilter.of(request).values
     qs = routes_visible_to(request.user).select_related("person", "result__campaign")
-    p = request.GET
-    if p.get("status") == "overdue":
+    if p["status"] == "overdue":
         qs = qs.filter(
             status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], end__lt=datetime.date.today()
         )
-    elif p.get("status") in RouteStatus.values:
+    elif p["status"]:
         qs = qs.filter(status=p["status"])
-    if (p.get("campaign") or "").isdigit():
+    if p["campaign"]:
         qs = qs.filter(result__campaign_id=p["campaign"])
-    if (p.get("municipality") or "").isdigit():
+    if p["municipality"]:
         qs = qs.filter(person__employments__organization__municipality_id=p["municipality"]).distinct()
-    if (p.get("organization") or "").isdigit():
+    if p["organization"]:
         qs = qs.filter(person__employments__organization_id=p["organization"]).distinct()
-    q = (p.get("q") or "").strip()
-    if q:
-        qs = qs.filter(person__last_name__istartswith=q)
+    if p["q"]:
+        qs = qs.filter(person__last_name__istartswith=p["q"])
     return qs.order_by("person__last_name", "person__first_name", "-pk")
 
 
 def route_list(request):
-    qs = route_queryset(request)
-    if request.GET.get("format") == "xlsx":
+    params = RouteFilter.of(request).values
+    qs = route_queryset(request, params)
+    if params["format"] == "xlsx":
         return _export(request, qs)
-    if request.GET.get("format") in ("docx", "pdf"):
+    if params["format"] in ("docx", "pdf"):
         from profrost.routes.document import routes_zip
 
         routes = list(qs[:300])
         journal(JournalAction.EXPORT, request=request, what="routes zip", rows=len(routes))
-        response = HttpResponse(routes_zip(routes, request.GET["format"]), content_type="application/zip")
+        response = HttpResponse(routes_zip(routes, params["format"]), content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="routes.zip"'
         return response
     page = page_of(request, qs)
@@ -135,8 +147,8 @@ def route_list(request):
             "today": datetime.date.today(),
             "campaigns": Campaign.objects.values_list("pk", "name"),
             "municipalities": Municipality.objects.visible_to(request.user).values_list("pk", "name"),
-            "is_center": is_center(request.user),
-            "can_assign": is_center(request.user) or has_role(request.user, "school_coordinator"),
+            "is_center": permissions.is_region_staff(request.user),
+            "can_assign": permissions.may_assign_tutors(request.user),
         },
     )
 
@@ -145,7 +157,13 @@ def _export(request, qs):
     from profrost.routes.exports import route_sheets
 
     journal(JournalAction.EXPORT, request=request, what="routes", rows=qs.count())
-    return xlsx_response("маршруты.xlsx", route_sheets(qs))
+    return xlsx_response("маршруты.xlsx", route_sheets(qs, request.user))
+
+
+class RegisterFilter(FilterForm):
+    municipality = IdFilter(label="Муниципалитет")
+    campaign = IdFilter(label="Диагностика")
+    format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX")])
 
 
 def registers(request):
@@ -153,22 +171,22 @@ def registers(request):
     overdue; diagnosed vs with a route vs completed; the share of the routes' deficits closed since."""
     from profrost.routes.registers import register_rows
 
-    if not (is_center(request.user) or has_role(request.user, "municipal_coordinator", "school_coordinator")):
+    if not permissions.may_view_registers(request.user):
         raise PermissionDenied
-    municipality = request.GET.get("municipality") or ""
-    campaign = request.GET.get("campaign") or ""
+    params = RegisterFilter.of(request).values
+    municipality = str(params["municipality"] or "")
+    campaign = str(params["campaign"] or "")
     rows, total = register_rows(
-        request.user,
-        municipality_id=int(municipality) if municipality.isdigit() else None,
-        campaign_id=int(campaign) if campaign.isdigit() else None,
+        request.user, municipality_id=params["municipality"], campaign_id=params["campaign"]
     )
-    if request.GET.get("format") == "xlsx":
+    if params["format"] == "xlsx":
         headers = [
             "Муниципалитет / организация",
             "Продиагностировано",
-            "С маршрутом",
-            "Разработано",
-            "Утверждено",
+            "С разработанным маршрутом",
+            "Черновики",
+            "На согласовании",
+            "Разработано (утверждено)",
             "Выполняется",
             "Завершено успешно",
             "Завершено частично",
@@ -182,8 +200,9 @@ def registers(request):
                 r["name"],
                 r["diagnosed"],
                 r["with_route"],
+                r["drafts"],
+                r["review"],
                 r["developed"],
-                r["approved"],
                 r["in_progress"],
                 r["done"],
                 r["partial"],
@@ -211,7 +230,7 @@ def registers(request):
 
 def uncovered_report(request):
     """Deficits no resource covers, by competence — what the DPO institute should write programs for."""
-    if not is_center(request.user):
+    if not permissions.may_view_uncovered_deficits(request.user):
         raise PermissionDenied
     rows = (
         Route.uncovered.through.objects.filter(route__status__in=ACTIVE)
@@ -219,7 +238,7 @@ def uncovered_report(request):
         .annotate(n=Count("route_id"))
         .order_by("-n", "competence__code")
     )
-    if request.GET.get("format") == "xlsx":
+    if wanted_format(request) == "xlsx":
         return xlsx_response(
             "непокрытые-дефициты.xlsx",
             [
@@ -266,8 +285,8 @@ def route_detail(request, pk):
             "is_owner": actions.is_owner(user, route),
             "is_school": actions.is_school(user, route),
             "is_municipal": actions.is_municipal(user, route),
-            "is_tutor": actions.is_tutor(user, route) or is_center(user),
-            "is_center": is_center(user),
+            "is_tutor": actions.is_tutor(user, route) or permissions.is_region_staff(user),
+            "is_center": permissions.is_region_staff(user),
             "history": history(route, limit=30),
             "item_form": ItemForm(route=route),
         },
@@ -407,19 +426,21 @@ def bulk_tutor(request):
     """The center or a school coordinator assigns one tutor to many routes of the list at once."""
     from profrost.accounts.models import User
 
-    if not (is_center(request.user) or has_role(request.user, "school_coordinator")):
+    if not permissions.may_assign_tutors(request.user):
         raise PermissionDenied
     if request.method != "POST":
         return redirect("routes:list")
     tutor = User.objects.filter(
         username=(request.POST.get("tutor") or "").strip(),
         is_active=True,
-        roles__role__in=["methodologist", "mentor", "center_staff"],
+        roles__role__in=permissions.TUTOR_ROLES,
     ).first()
-    ids = [int(x) for x in request.POST.getlist("route") if x.isdigit()][:1000]
+    ids = [int(x) for x in request.POST.getlist("route") if x.isascii() and x.isdigit() and len(x) < 10][
+        :1000
+    ]
     if tutor is None or not ids:
         messages.error(request, "Отметьте маршруты и укажите логин методиста или наставника.")
-        return redirect(request.POST.get("next") or "routes:list")
+        return redirect(next_url(request, "routes:list"))
     routes = (
         routes_visible_to(request.user)
         .filter(pk__in=ids)
@@ -428,19 +449,19 @@ def bulk_tutor(request):
     n = routes.update(tutor=tutor)
     actions.notify([tutor], f"Вы назначены тьютором маршрутов: {n}", "/routes/")
     messages.success(request, f"Тьютор {tutor.get_full_name() or tutor.username} назначен маршрутам: {n}.")
-    return redirect(request.POST.get("next") or "routes:list")
+    return redirect(next_url(request, "routes:list"))
 
 
 @require_POST
 def route_tutor(request, pk):
     route = _route(request, pk)
-    if not (is_center(request.user) or actions.is_school(request.user, route)):
+    if not (permissions.is_region_staff(request.user) or actions.is_school(request.user, route)):
         raise PermissionDenied
     from profrost.accounts.models import User
 
     username = (request.POST.get("tutor") or "").strip()
     tutor = User.objects.filter(
-        username=username, is_active=True, roles__role__in=["methodologist", "mentor", "center_staff"]
+        username=username, is_active=True, roles__role__in=permissions.TUTOR_ROLES
     ).first()
     if tutor is None:
         messages.error(request, "Тьютор не найден: укажите логин методиста или наставника.")
@@ -533,12 +554,7 @@ def generate_for_result(request, result_pk):
         Result.objects.visible_to(request.user).select_related("campaign"), pk=result_pk
     )
     user = request.user
-    allowed = (
-        is_center(user)
-        or user.person_id == result.person_id
-        or has_role(user, "school_coordinator", "municipal_coordinator")
-    )
-    if not allowed:
+    if not permissions.may_build_route_from(user, result):
         raise PermissionDenied
     try:
         route, counts = generate_route(result)
@@ -569,7 +585,7 @@ def generate_for_campaign(request, campaign_pk):
     from profrost.routes.generation import academic_year
     from profrost.routes.tasks import generate_routes
 
-    if not is_center(request.user):
+    if not permissions.may_generate_routes(request.user):
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=campaign_pk)
     start, end = academic_year()
@@ -578,7 +594,12 @@ def generate_for_campaign(request, campaign_pk):
         d = form.cleaned_data
         progress = TaskProgress.objects.create(kind="routes", user=request.user, message="В очереди")
         generate_routes.enqueue(
-            progress.pk, campaign.pk, d["hours"], d["start"].isoformat(), d["end"].isoformat()
+            progress.pk,
+            campaign.pk,
+            d["hours"],
+            d["start"].isoformat(),
+            d["end"].isoformat(),
+            municipality_id=d["municipality"].pk if d["municipality"] else None,
         )
         return redirect("routes:task", pk=progress.pk)
     with_deficits = (

@@ -1,6 +1,7 @@
 """Organizations from a spreadsheet: «Муниципалитет», «Наименование», «Краткое наименование», «ИНН»,
 «Тип», «Уровень». Natural key: INN when present, else municipality + name."""
 
+from profrost.accounts import permissions
 from profrost.core.imports import (
     Column,
     Importer,
@@ -109,14 +110,7 @@ class OrganizationImporter(Importer):
             Municipality.objects.all() if self.user is None else Municipality.objects.visible_to(self.user)
         )
         self.visible_municipality_ids = set(visible.values_list("pk", flat=True))
-        self.region_wide = (
-            self.user is None
-            or self.user.is_superuser
-            or bool(
-                {"region_admin", "center_staff"}
-                & set(self.user.roles.filter(is_active=True).values_list("role", flat=True))
-            )
-        )
+        self.region_wide = self.user is None or permissions.may_edit_whole_region(self.user)
         self.existing_by_inn = {}
         self.existing_by_name = {}
         for org in Organization.objects.all().only(

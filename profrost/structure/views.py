@@ -4,21 +4,22 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from profrost.accounts import permissions
 from profrost.core.exports import xlsx_response
+from profrost.core.filters import FilterForm, TextFilter
 from profrost.core.forms import CONFLICT_MESSAGE
 from profrost.core.history import history
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
-from profrost.core.scoping import has_role, scope_of
+from profrost.core.scoping import scope_of
 from profrost.people.models import Employment
 from profrost.structure import actions
 from profrost.structure.forms import OrganizationForm, StatusForm
 from profrost.structure.imports import ORGANIZATION_HEADERS, organization_rows
 from profrost.structure.models import District, Municipality, Organization
-
-REGION_ROLES = ("region_admin", "center_staff")
 
 
 def _active_jobs():
@@ -27,22 +28,26 @@ def _active_jobs():
 
 
 def _region_wide(user):
-    return user.is_superuser or has_role(user, *REGION_ROLES)
+    return permissions.may_edit_whole_region(user)
 
 
 def can_edit_organization(user, organization=None):
     if _region_wide(user):
         return True
-    if not has_role(user, "municipal_coordinator"):
+    if not permissions.may_edit_organizations(user):
         return False
     if organization is None:
         return True
     return organization.municipality_id in scope_of(user).municipality_ids
 
 
+class TreeFilter(FilterForm):
+    q = TextFilter(label="Поиск")
+
+
 def tree(request):
     orgs = Organization.objects.visible_to(request.user)
-    q = request.GET.get("q", "").strip()
+    q = TreeFilter.of(request).values["q"]
     if q:
         found = orgs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(inn=q)).select_related(
             "municipality"
@@ -65,7 +70,14 @@ def tree(request):
     org_counts = dict(
         orgs.values_list("municipality_id").annotate(n=Count("pk")).values_list("municipality_id", "n")
     )
-    municipalities = list(Municipality.objects.visible_to(request.user).select_related("district"))
+    # The municipalities in scope, and those of the organizations in scope: a school coordinator sees no
+    # municipality as a whole, but their own organization sits in one.
+    municipalities = list(
+        Municipality.objects.filter(
+            Q(pk__in=Municipality.objects.visible_to(request.user).values("pk"))
+            | Q(pk__in=orgs.filter(municipality__isnull=False).values("municipality_id"))
+        ).select_related("district")
+    )
     districts = {}
     for m in municipalities:
         m.staff = staff.get(m.pk, 0)
@@ -95,8 +107,9 @@ def municipality_organizations(request, pk):
     if pk == 0:
         orgs = orgs.filter(municipality__isnull=True)
     else:
-        get_object_or_404(Municipality.objects.visible_to(request.user), pk=pk)
         orgs = orgs.filter(municipality_id=pk)
+        if not (Municipality.objects.visible_to(request.user).filter(pk=pk).exists() or orgs.exists()):
+            raise Http404
     orgs = orgs.annotate(staff=Count("employments__person", filter=_active_jobs(), distinct=True)).order_by(
         "name"
     )
@@ -136,7 +149,7 @@ def organization_detail(request, pk):
             "statuses": statuses,
             "today": today,
             "can_edit": can_edit_organization(request.user, org),
-            "can_status": _region_wide(request.user),
+            "can_status": permissions.may_set_organization_status(request.user),
             "history": history(org, *statuses),
         },
     )
@@ -173,7 +186,7 @@ def organization_edit(request, pk):
 
 def status_add(request, pk):
     org = _organization_for(request, pk)
-    if not _region_wide(request.user):
+    if not permissions.may_set_organization_status(request.user):
         raise PermissionDenied
     form = StatusForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
