@@ -10,6 +10,21 @@ from profrost.structure.models import District, Municipality, Organization, Regi
 
 _counter = itertools.count(2_000_000)
 
+# The users of build_world(), one per role inside the scope (…_in) and one outside (…_out).
+PERSONAS = (
+    "region_admin",
+    "center_staff",
+    "municipal_coordinator_in",
+    "municipal_coordinator_out",
+    "school_coordinator_in",
+    "school_coordinator_out",
+    "teacher_in",
+    "teacher_out",
+    "methodologist",
+    "mentor",
+    "expert",
+)
+
 
 def valid_snils(number=None):
     n = number if number is not None else next(_counter)

@@ -24,22 +24,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from profrost.core.models import ImportJob
 from profrost.people.models import Employment, Person
 from profrost.structure.models import Organization
+from tests.factories import PERSONAS
 
 PUBLIC = {"accounts:login"}
 
-PERSONAS = [
-    "region_admin",
-    "center_staff",
-    "municipal_coordinator_in",
-    "municipal_coordinator_out",
-    "school_coordinator_in",
-    "school_coordinator_out",
-    "teacher_in",
-    "teacher_out",
-    "methodologist",
-    "mentor",
-    "expert",
-]
 R = {"region_admin", "center_staff"}
 MC = {"municipal_coordinator_in", "municipal_coordinator_out"}
 SC = {"school_coordinator_in", "school_coordinator_out"}

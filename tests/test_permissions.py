@@ -19,6 +19,7 @@ from django.db import transaction
 from django.urls import Resolver404, resolve
 
 from profrost.accounts.models import RoleCode
+from tests.factories import PERSONAS
 
 ROOT = Path(__file__).resolve().parent.parent / "profrost"
 ROLE_NAMES = set(RoleCode.values)
@@ -98,19 +99,6 @@ def test_templates_ask_only_predicates_that_exist():
 
 # --- the crawl ----------------------------------------------------------------------------------------------------
 
-PERSONAS = (
-    "region_admin",
-    "center_staff",
-    "municipal_coordinator_in",
-    "municipal_coordinator_out",
-    "school_coordinator_in",
-    "school_coordinator_out",
-    "teacher_in",
-    "teacher_out",
-    "methodologist",
-    "mentor",
-    "expert",
-)
 PAGES_PER_PERSONA = 150
 URLS_PER_VIEW = 3  # distinct URLs (objects, filters, pages) of one view that are worth visiting
 SKIP_VIEWS = {"accounts:logout", "accounts:password_change"}
