@@ -351,3 +351,26 @@ def test_navigation_follows_the_predicates(world, rf):
         can = context["can"]
         assert bool(can.view_registers) == (persona in expected_registers), persona
         assert bool(can.manage_campaigns) == (persona in {"region_admin", "center_staff"}), persona
+
+
+@pytest.mark.django_db
+def test_application_buttons_only_for_those_whose_action_accepts_them(world, client):
+    """«Подтвердить»/«Отклонить» are the municipality's, «Отозвать» the applying organization's: a school
+    coordinator saw «Подтвердить» and got «Подтверждать можно только заявки своего муниципалитета»."""
+    from profrost.resources import actions as resource_actions
+    from tests.test_resources import make_cohort
+
+    cohort = make_cohort(world, quotas={world["municipalities"][0]: 2})
+    resource_actions.apply(
+        cohort, world["teachers"][0], world["schools"][0], world["users"]["school_coordinator_in"]
+    )
+    expected = {
+        "school_coordinator_in": {"Отозвать"},
+        "municipal_coordinator_in": {"Подтвердить", "Отклонить", "Отозвать"},
+        "center_staff": {"Подтвердить", "Отклонить", "Отозвать"},
+    }
+    for persona, buttons in expected.items():
+        client.force_login(world["users"][persona])
+        page = client.get(f"/resources/cohorts/{cohort.pk}/").content.decode()
+        shown = {b for b in ("Подтвердить", "Отклонить", "Отозвать") if f">{b}</button>" in page}
+        assert shown == buttons, persona

@@ -11,6 +11,7 @@ def next_url(request, default, *args, **kwargs):
     if (
         target.startswith("/")
         and not target.startswith("//")
+        and target.isprintable()  # no NUL or other control character in a Location header
         and "\\" not in target
         and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

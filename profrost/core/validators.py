@@ -17,7 +17,7 @@ def normalize_snils(value):
     digits = _SNILS_SEPARATORS.sub("", raw)
     if not digits:
         raise ValidationError("СНИЛС не указан", code="required")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):  # "١١٢…" is digits to str.isdigit(), not a SNILS
         raise ValidationError("СНИЛС должен состоять из цифр", code="invalid")
     if len(digits) == 10:  # a spreadsheet dropped the leading zero of a number cell
         digits = "0" + digits

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from profrost.accounts import permissions
 from profrost.accounts.roles import RoleCode
-from profrost.core.filters import FilterForm, IdFilter, IntFilter, parse_id, wanted_format
+from profrost.core.filters import FilterForm, IdFilter, IntFilter, parse_id, wanted_format, without_nul
 from profrost.core.history import history
 from profrost.core.paging import page_of, query_without_page
 from profrost.diagnostics import actions
@@ -309,7 +309,7 @@ def save_answer(request, pk):
 
     result = _my_result(request, pk)
     item = get_object_or_404(Item, pk=parse_id(request.POST.get("item")) or 0)
-    answer = ";".join(request.POST.getlist("answer"))
+    answer = without_nul(";".join(request.POST.getlist("answer")))
     try:
         testing.save_answer(result, item, answer)
     except testing.TestClosed as exc:
@@ -414,7 +414,7 @@ def expert_score(request, pk):
             testing.score_open_answer(
                 item_score,
                 request.POST.get("score", "").replace(",", "."),
-                request.POST.get("comment", ""),
+                without_nul(request.POST.get("comment", ""))[:5000],
                 request.user,
             )
         except (ValueError, InvalidOperation) as exc:

@@ -21,6 +21,7 @@ from profrost.core.filters import (
     TextFilter,
     YearFilter,
     parse_id,
+    without_nul,
 )
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
@@ -201,8 +202,11 @@ def _applications_visible(user, cohort):
         return qs
     scope = scope_of(user)
     if permissions.is_coordinator(user):
+        # Their unit's applications, naming only people still in their scope (docs/security.md, "Lists of
+        # people"): a teacher who has left is not theirs to see or to decide on.
         return qs.filter(
-            Q(municipality_id__in=scope.municipality_ids) | Q(organization_id__in=scope.organization_ids)
+            Q(municipality_id__in=scope.municipality_ids) | Q(organization_id__in=scope.organization_ids),
+            person__in=Person.objects.visible_to(user).values("pk"),
         )
     return qs.filter(person_id=user.person_id)
 
@@ -272,6 +276,15 @@ def _current_deficits(choices, program):
     return {pid: [(pk, label) for _, pk, label in sorted(opts)] for pid, opts in found.items()}
 
 
+def _with_decisions(user, applications):
+    """Each application with the buttons its viewer may use (the same checks as the actions)."""
+    applications = list(applications.select_related("person", "organization", "deficit__competence"))
+    for a in applications:
+        a.may_decide = actions.may_manage_municipality(user, a.municipality_id)
+        a.may_withdraw = actions.may_apply_for(user, a.organization)
+    return applications
+
+
 def cohort_detail(request, pk):
     cohort = get_object_or_404(actions.cohort_numbers(Cohort.objects.select_related("program")), pk=pk)
     user = request.user
@@ -314,7 +327,9 @@ def cohort_detail(request, pk):
             "cohort": cohort,
             "quotas": quotas,
             "reserve": cohort.capacity - given,
-            "applications": _applications_visible(user, cohort).order_by("status", "created_at"),
+            "applications": _with_decisions(
+                user, _applications_visible(user, cohort).order_by("status", "created_at")
+            ),
             "apply_form": apply_form,
             "enrollments": enrollments,
             "is_center": permissions.is_region_staff(user),
@@ -379,7 +394,7 @@ def application_decide(request, pk, decision):
             actions.confirm(application, request.user)
             messages.success(request, "Заявка подтверждена.")
         elif decision == "reject":
-            actions.reject(application, request.user, request.POST.get("comment", "")[:500])
+            actions.reject(application, request.user, without_nul(request.POST.get("comment", ""))[:500])
             messages.success(request, "Заявка отклонена; место вернулось в квоту.")
         elif decision == "withdraw":
             actions.withdraw(application, request.user)
@@ -463,7 +478,8 @@ class EventFilter(FilterForm):
     plan = ChoiceFilter(label="Годовой план", choices=[("yes", "да")])
     year = YearFilter(label="Год")
     competence = IdFilter(label="Компетенция")
-    view = ChoiceFilter(label="Вид страницы", choices=[("calendar", "календарь")])
+    # The tabs and the filter form's hidden field send view=list or view=calendar.
+    view = ChoiceFilter(label="Вид страницы", choices=[("list", "список"), ("calendar", "календарь")])
     format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX")])
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from profrost.accounts import permissions
 from profrost.core.exports import xlsx_response
-from profrost.core.filters import ChoiceFilter, FilterForm, IdFilter, TextFilter, wanted_format
+from profrost.core.filters import ChoiceFilter, FilterForm, IdFilter, TextFilter, wanted_format, without_nul
 from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
 from profrost.core.history import history
 from profrost.core.http import next_url
@@ -65,7 +65,7 @@ class ItemForm(BootstrapMixin, djforms.Form):
         "представлен опыт; 2.2 — где представлены, размещены; 3 — основные направления работы "
         "(для наставника — должность подопечного)",
     )
-    hours = djforms.IntegerField(label="Часы", required=False)
+    hours = djforms.IntegerField(label="Часы", required=False, min_value=0, max_value=100_000)
     start = djforms.DateField(label="Начало", required=False, widget=DATE)
     end = djforms.DateField(label="Окончание", required=False, widget=DATE)
     deficits = djforms.ModelMultipleChoiceField(
@@ -395,7 +395,7 @@ def item_delete(request, pk, item_pk):
 def route_action(request, pk, action):
     route = _route(request, pk)
     user, version = request.user, request.POST.get("version")
-    comment = request.POST.get("comment", "")[:2000]
+    comment = without_nul(request.POST.get("comment", ""))[:2000]
     done = {
         "submit": ("Маршрут отправлен на согласование.", lambda: actions.submit(route, user, version)),
         "approve": ("Маршрут согласован.", lambda: actions.approve(route, user, comment, version)),
@@ -431,7 +431,7 @@ def bulk_tutor(request):
     if request.method != "POST":
         return redirect("routes:list")
     tutor = User.objects.filter(
-        username=(request.POST.get("tutor") or "").strip(),
+        username=without_nul(request.POST.get("tutor") or "").strip(),
         is_active=True,
         roles__role__in=permissions.TUTOR_ROLES,
     ).first()
@@ -459,7 +459,7 @@ def route_tutor(request, pk):
         raise PermissionDenied
     from profrost.accounts.models import User
 
-    username = (request.POST.get("tutor") or "").strip()
+    username = without_nul(request.POST.get("tutor") or "").strip()
     tutor = User.objects.filter(
         username=username, is_active=True, roles__role__in=permissions.TUTOR_ROLES
     ).first()
@@ -482,8 +482,8 @@ def item_report(request, pk, item_pk):
         actions.report(
             item,
             request.user,
-            request.POST.get("report", "")[:10000],
-            request.POST.get("links", "")[:2000],
+            without_nul(request.POST.get("report", ""))[:10000],
+            without_nul(request.POST.get("links", ""))[:2000],
             request.FILES.getlist("files")[:10],
             request.POST.get("version"),
         )
@@ -502,7 +502,7 @@ def item_review(request, pk, item_pk):
             item,
             request.user,
             request.POST.get("decision") == "accept",
-            request.POST.get("comment", "")[:2000],
+            without_nul(request.POST.get("comment", ""))[:2000],
             request.POST.get("version"),
         )
     except RouteError as exc:
