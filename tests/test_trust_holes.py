@@ -346,3 +346,28 @@ def test_event_attendance_names_nobody_outside_the_event(world, client):
     )
     assert response.status_code == 404
     assert outsider.last_name not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_teacher_returning_to_a_school_they_left_gets_a_new_job(schools_inn, tmp_path):  # noqa: F811
+    """The ended job is not matched: the row is a new job (counted as «новых», like anyone the importer cannot
+    see — no hint that they once worked there), and the teacher is in the school's scope again."""
+    world = schools_inn
+    teacher, user = world["teachers"][0], world["users"]["school_coordinator_in"]
+    old_job = Employment.objects.get(person=teacher)
+    Employment.objects.filter(pk=old_job.pk).update(end=datetime.date.today() - datetime.timedelta(days=30))
+    assert not Person.objects.visible_to(user).filter(pk=teacher.pk).exists()
+    row = staff_row(
+        world,
+        СНИЛС=teacher.snils,
+        Фамилия=teacher.last_name,
+        Имя=teacher.first_name,
+        Отчество=teacher.middle_name,
+        Должность=old_job.position.name,
+        **{"Дата рождения": teacher.birth_date.strftime("%d.%m.%Y")},
+    )
+    result = run_import("staff", write_csv(tmp_path / "s.csv", [row]), user=user)
+    assert result.written and (result.new, result.changed, result.unchanged) == (1, 0, 0)
+    jobs = Employment.objects.filter(person=teacher).order_by("pk")
+    assert [j.end is None for j in jobs] == [False, True]
+    assert Person.objects.visible_to(user).filter(pk=teacher.pk).exists()

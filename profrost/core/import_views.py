@@ -85,7 +85,7 @@ def import_list(request):
 
 def import_upload(request, kind):
     _check_kind(request.user, kind)
-    options, campaigns = _options(request, kind)
+    options, campaigns = _options(request, kind)  # campaigns, or cohorts for cohort_results
     if kind == "results" and not options:
         # First choose the campaign; its instrument decides the item columns.
         return render(request, "core/import_choose_campaign.html", {"campaigns": campaigns, "kind": kind})
@@ -100,6 +100,12 @@ def import_upload(request, kind):
         )
         return redirect("core:import_list")
     importer = get_importer(kind)(user=request.user, **options)
+    # The campaign or cohort the file goes into, by name (the link from its page carries only the id).
+    target = None
+    if options.get("campaign"):
+        target = ("Диагностика", campaigns.get(pk=options["campaign"]))
+    elif options.get("cohort"):
+        target = ("Учебная группа", campaigns.get(pk=options["cohort"]))
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -121,6 +127,7 @@ def import_upload(request, kind):
             "importer": importer,
             "options": options,
             "campaign": options.get("campaign"),
+            "target": target,
         },
     )
 

@@ -8,7 +8,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from profrost.core.imports import (
@@ -161,8 +161,11 @@ def staff_rows(queryset):
 
 def _staff_chunk(persons):
     employments = {}
+    today = datetime.date.today()
     for e in (
+        # Current jobs: the export is today's staff, and it reads back into the import unchanged.
         Employment.objects.filter(person__in=persons)
+        .filter(Q(end__isnull=True) | Q(end__gte=today))
         .select_related("organization__municipality", "position")
         .prefetch_related("subjects")
         .order_by("-is_main", "pk")
@@ -293,7 +296,10 @@ class StaffImporter(Importer):
         )
         self.employments = {}
         for pk, person_id, org_id, position_id, is_main in _fetch(
-            "SELECT id, person_id, organization_id, position_id, is_main FROM people_employment WHERE person_id = ANY(%s)",
+            # Current jobs only: a teacher who returns to a school they left gets a new job (and is counted
+            # as new, like anyone the importer cannot see), not a match with the ended one.
+            "SELECT id, person_id, organization_id, position_id, is_main FROM people_employment "
+            'WHERE person_id = ANY(%s) AND ("end" IS NULL OR "end" >= CURRENT_DATE)',
             person_ids,
         ):
             self.employments[(person_id, org_id, position_id)] = {
@@ -551,7 +557,8 @@ class StaffImporter(Importer):
             ids = {
                 (person_id, org_id, position_id): pk
                 for pk, person_id, org_id, position_id in _fetch(
-                    "SELECT id, person_id, organization_id, position_id FROM people_employment WHERE person_id = ANY(%s)",
+                    "SELECT id, person_id, organization_id, position_id FROM people_employment "
+                    'WHERE person_id = ANY(%s) AND ("end" IS NULL OR "end" >= CURRENT_DATE)',
                     sorted({job[0] for job in new_jobs}),
                 )
             }

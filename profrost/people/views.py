@@ -93,7 +93,12 @@ def person_list(request):
         return _search_post(request)
     form = PeopleFilterForm(request.GET or None, user=request.user)
     if request.GET and not form.is_valid():
-        messages.error(request, "Фильтр задан неверно: значения вне вашей области доступа не учитываются.")
+        wrong = ", ".join(f"«{form.fields[name].label}»" for name in form.errors if name in form.fields)
+        messages.error(
+            request,
+            f"Неверное значение фильтра {wrong}: фильтр не применён (значения не из списка "
+            "или вне вашей области доступа не учитываются).",
+        )
     qs = _filtered(request, form)
     page = Paginator(qs.only(*LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
     people = list(page.object_list)

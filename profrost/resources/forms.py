@@ -119,7 +119,7 @@ class EnrollmentMoveForm(BootstrapMixin, forms.Form):
     )
     certificate_number = forms.CharField(label="Номер удостоверения", required=False, max_length=100)
     certificate_date = forms.DateField(label="Дата удостоверения", required=False, widget=date_widget())
-    hours = forms.IntegerField(label="Посещено часов", required=False, min_value=0)
+    hours = forms.IntegerField(label="Посещено часов", required=False, min_value=0, max_value=100_000)
 
 
 class EventForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
@@ -198,15 +198,18 @@ class CommunityForm(BootstrapMixin, forms.ModelForm):
 
 
 class MemberForm(BootstrapMixin, forms.Form):
-    snils = forms.CharField(label="СНИЛС педагога", max_length=20)
-    status = forms.ChoiceField(label="Статус", choices=MemberStatus.choices)
+    # Shown as one row without labels: the placeholder says what to type; a new member is a member.
+    snils = forms.CharField(
+        label="СНИЛС педагога", max_length=20, widget=forms.TextInput(attrs={"placeholder": "СНИЛС педагога"})
+    )
+    status = forms.ChoiceField(label="Статус", choices=MemberStatus.choices, initial=MemberStatus.MEMBER)
 
 
 class MeetingForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["date", "topic"]
-        widgets = {"date": date_widget()}
+        widgets = {"date": date_widget(), "topic": forms.TextInput(attrs={"placeholder": "Тема заседания"})}
 
 
 class SiteReportForm(BootstrapMixin, forms.ModelForm):

@@ -4,6 +4,7 @@ Exit status 0 when the file was written (or, with --dry-run, when it has no erro
 anything was rejected and nothing was written.
 """
 
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -50,6 +51,8 @@ class Command(BaseCommand):
             raise CommandError("укажите --campaign: id диагностики")
         if kind == "cohort_results" and not cohort:
             raise CommandError("укажите --cohort: id учебной группы")
+        if not os.path.isfile(file):
+            raise CommandError(f"файл не найден: {file}")
         extra = {
             "instrument": {"name": name},
             "results": {"campaign": campaign},
