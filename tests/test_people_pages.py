@@ -27,6 +27,10 @@ def test_search_by_name_prefix_and_by_snils_not_in_url(world, client):
     assert target.snils not in response["Location"] and "snils" in response["Location"]
     page = content(client.get(response["Location"]))
     assert "Найдено: 1" in page and target.last_name in page
+    # A malformed SNILS says so and finds nobody — not the whole list.
+    response = client.post("/people/", {"q": "9" * 20}, follow=True)
+    page = content(response)
+    assert "СНИЛС должен содержать 11 цифр" in page and "Найдено: 0" in page
 
 
 def test_filters_young_specialist_and_manager(world, client):

@@ -107,6 +107,23 @@ def test_import_command_says_a_missing_file_is_missing(tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["routes", "export", "--campaign", "1"],
+        ["diagnostics", "export-results", "1"],
+        ["diagnostics", "report", "1"],
+    ],
+)
+def test_export_commands_say_a_missing_output_folder_before_working(tmp_path, args):
+    """`--out` into a folder that does not exist printed a traceback after the whole export was built."""
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="папка для файла не найдена"):
+        call_command(*args, "--out", str(tmp_path / "нет-папки" / "x.xlsx"))
+
+
+@pytest.mark.django_db
 def test_people_list_names_the_wrong_filter_instead_of_blaming_the_scope(world, client):
     """A mistyped sort key or a 5,000-character search was answered «значения вне вашей области доступа не
     учитываются» — even for the region's administrator, who has no scope limit. Say which filter was wrong."""
@@ -115,3 +132,10 @@ def test_people_list_names_the_wrong_filter_instead_of_blaming_the_scope(world, 
     assert "«Сортировка»" in html
     html = client.get(reverse("people:list") + "?q=" + "x" * 5000).content.decode()
     assert "«ФИО»" in html
+
+
+@pytest.mark.django_db
+def test_community_form_offers_no_empty_organization_select(world, client):
+    client.force_login(world["users"]["center_staff"])
+    html = client.get(reverse("resources:community_create")).content.decode()
+    assert 'name="name"' in html and 'name="organization"' not in html

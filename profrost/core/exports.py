@@ -1,6 +1,7 @@
 """XLSX exports: Russian headers, dates as dates, and no cell can become a formula (SECURITY.md 15)."""
 
 import datetime
+import os
 import tempfile
 
 from django.http import FileResponse
@@ -16,6 +17,19 @@ def escape_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def check_output(path):
+    """A command's --out: its folder must exist and be writable (a message, not a traceback after the work)."""
+    from pathlib import Path
+
+    from django.core.management.base import CommandError
+
+    folder = Path(path).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise CommandError(f"папка для файла не найдена: {folder}")
+    if not os.access(folder, os.W_OK):
+        raise CommandError(f"нет прав на запись в папку: {folder}")
 
 
 def write_xlsx(path_or_file, sheets):

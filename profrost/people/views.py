@@ -167,7 +167,8 @@ def _search_post(request):
             request.session[SNILS_SESSION_KEY] = normalize_snils(text)
         except ValidationError as exc:
             messages.error(request, f"СНИЛС: {exc.messages[0]}")
-            return redirect("people:list")
+            # A malformed SNILS finds nobody (not everyone): no stored SNILS equals this marker.
+            request.session[SNILS_SESSION_KEY] = "-"
         return redirect(reverse("people:list") + "?by=snils")
     params = QueryDict(mutable=True)
     for key in (

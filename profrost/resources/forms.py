@@ -184,11 +184,13 @@ class CommunityForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["competences"].queryset = Competence.objects.filter(is_active=True)
-        self.fields["organization"].queryset = Organization.objects.none()
         if self.instance.pk and self.instance.organization_id:
             self.fields["organization"].queryset = Organization.objects.filter(
                 pk=self.instance.organization_id
             )
+        else:
+            # Institutional communities are not created from this form yet: no empty select on the page.
+            del self.fields["organization"]
 
     def clean(self):
         data = super().clean()

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from profrost.core.exports import write_xlsx
+from profrost.core.exports import check_output, write_xlsx
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.diagnostics.exports import results_sheet
@@ -36,6 +36,8 @@ class Command(BaseCommand):
             )
             self.stdout.write(str(campaign.pk))
             return
+        if options.get("out"):
+            check_output(options["out"])
         campaign = Campaign.objects.select_related("instrument").filter(pk=options["campaign"]).first()
         if campaign is None:
             raise CommandError(f"диагностика {options['campaign']} не найдена")

@@ -3,7 +3,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from profrost.core.exports import write_xlsx
+from profrost.core.exports import check_output, write_xlsx
 from profrost.core.imports import parse_date
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
@@ -31,6 +31,8 @@ class Command(BaseCommand):
 
             self.stdout.write(f"Напоминаний о сроках: {remind_deadlines()}")
             return
+        if options.get("out"):
+            check_output(options["out"])
         campaign = Campaign.objects.filter(pk=options["campaign"]).first()
         if campaign is None:
             raise CommandError(f"диагностика {options['campaign']} не найдена")
