@@ -106,6 +106,18 @@ def test_generation_covers_within_budget_prefers_federal_and_reports_uncovered(w
     assert proposals[-1].section == "3" and "молодой специалист" in proposals[-1].reason
 
 
+def test_a_community_covering_two_groups_is_one_line(world, diagnosed, catalog):
+    """A community developing МТ1 and ПП1 was proposed twice (once per competence group), and the route
+    document printed both lines."""
+    catalog["community"].competences.set(Competence.objects.filter(code__in=["МТ1", "ПП1"]))
+    teacher = world["teachers"][0]
+    facts = people_facts([teacher.pk], START)[teacher.pk]
+    groups = {"МТ1": "МТ", "МТ4": "МТ", "ПП1": "ПП"}
+    proposals, _ = plan(["МТ1", "МТ4", "ПП1"], facts, Catalog(START, END), START, END, 72, groups=groups)
+    lines = [(p.content, p.codes) for p in proposals if p.section == "1.4"]
+    assert lines == [("РМО учителей", ("МТ1", "ПП1"))]
+
+
 def test_bulk_generation_is_idempotent_and_counts_uncovered(world, diagnosed, catalog, capsys):
     counts = generate_for_campaign(diagnosed, 36, START, END)
     # Teachers 0 and 1 have deficits (teacher 2 none). With 36 hours, teacher 0's ПП1 is uncovered, and

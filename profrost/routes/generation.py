@@ -95,6 +95,7 @@ def plan(codes, facts, catalog, start, end, hours=DEFAULT_HOURS, young=False, gr
     take("event", MAX_EVENTS, False)
     # A community line for each competence group in deficit.
     groups = groups or {}
+    community_lines = {}  # community pk → its proposal: one line per community, whatever groups it covers
     for group in sorted({groups.get(c, c) for c in codes}):
         group_codes = {c for c in codes if groups.get(c, c) == group}
         best = None
@@ -107,8 +108,13 @@ def plan(codes, facts, catalog, start, end, hours=DEFAULT_HOURS, young=False, gr
         if best:
             m, gain = best
             remaining.difference_update(gain)
+            same = community_lines.get(m.resource.pk)
+            if same is not None:
+                same.codes = tuple(sorted(set(same.codes) | gain))
+                continue
             p = _proposal(m, gain)
             p.start, p.end = start, end
+            community_lines[m.resource.pk] = p
             proposals.append(p)
     if young:
         proposals.append(
