@@ -1,4 +1,4 @@
-"""The access matrix (SECURITY.md 1-3), netbox-ViewTestCases style: for EVERY kind of object the world holds
+"""The access matrix (docs/security.md §1–§3), netbox-ViewTestCases style: for EVERY kind of object the world holds
 an object A (on the "in" side: teacher 0, school 0, municipality 0) and an object B (on the "out" side:
 teacher 15, school 7, municipality 3), and for every URL × persona × object the test asserts
 
@@ -10,7 +10,7 @@ teacher 15, school 7, municipality 3), and for every URL × persona × object th
 
 A new URL pattern without an entry in OBJECT_URLS / PLAIN_URLS, or a new model of the profrost apps
 without an entry in MODEL_KINDS, fails the test. The rules are written by hand from DOMAIN.md §1 and
-SECURITY.md, never computed by the code under test."""
+docs/security.md, never computed by the code under test."""
 
 import datetime
 from html.parser import HTMLParser

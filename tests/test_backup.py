@@ -1,4 +1,4 @@
-"""SECURITY.md 22: the documented pg_dump / pg_restore round trip, performed on a copy."""
+"""docs/security.md §22: the documented pg_dump / pg_restore round trip, performed on a copy."""
 
 import shutil
 import subprocess

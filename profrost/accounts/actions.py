@@ -133,7 +133,7 @@ def create_user(
 def set_active(actor, user, active, request=None):
     if not can_manage(actor, user):
         raise RoleRefused("Вы не можете изменять эту учётную запись")
-    # An inactive user is refused by the auth backend on the very next request (SECURITY.md 4).
+    # An inactive user is refused by the auth backend on the very next request (docs/security.md §4).
     User.objects.filter(pk=user.pk).update(is_active=active)
     journal(
         JournalAction.UPDATE,

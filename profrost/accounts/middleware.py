@@ -5,7 +5,7 @@ from django.contrib.auth import logout
 
 
 class ActiveUserMiddleware:
-    """Ends sessions past their absolute lifetime (12 h) or of a deactivated user (SECURITY.md 4, 8).
+    """Ends sessions past their absolute lifetime (12 h) or of a deactivated user (docs/security.md §4, §8).
 
     Django's auth already rejects inactive users on the next request; the absolute lifetime is ours.
     """

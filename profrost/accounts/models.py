@@ -54,7 +54,7 @@ class User(AbstractUser):
         verbose_name="педагог (персона)",
     )
     middle_name = models.CharField("отчество", max_length=150, blank=True)
-    # Demo logins of the embedded trial: refused whenever DEBUG is off (SECURITY.md 7).
+    # Demo logins of the embedded trial: refused whenever DEBUG is off (docs/security.md §7).
     is_demo = models.BooleanField("демонстрационная учётная запись", default=False, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 

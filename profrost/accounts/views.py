@@ -34,7 +34,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         form.save()
-        # A password change ends every other session and starts a new one here (SECURITY.md 8).
+        # A password change ends every other session and starts a new one here (docs/security.md §8).
         self.request.session.cycle_key()
         update_session_auth_hash(self.request, form.user)
         journal(JournalAction.PASSWORD_CHANGE, request=self.request)

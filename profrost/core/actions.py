@@ -154,5 +154,5 @@ def cancel_job(job):
 
 
 def _discard(job):
-    """Uploaded files are deleted once processed (SECURITY.md 13)."""
+    """Uploaded files are deleted once processed (docs/security.md §13)."""
     job_path(job).unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""XLSX exports: Russian headers, dates as dates, and no cell can become a formula (SECURITY.md 15)."""
+"""XLSX exports: Russian headers, dates as dates, and no cell can become a formula (docs/security.md §15)."""
 
 import datetime
 import os

@@ -26,7 +26,7 @@ class EndNotBeforeStart:
         return data
 
 
-# Optimistic locking (SECURITY.md 19): shown when a save finds the record's version changed.
+# Optimistic locking (docs/security.md §19): shown when a save finds the record's version changed.
 CONFLICT_MESSAGE = (
     "Запись изменена другим пользователем, пока вы её редактировали. Ваши изменения не сохранены: "
     "откройте карточку заново и внесите их ещё раз."

@@ -309,7 +309,7 @@ class Importer:
     """Subclasses declare `kind`, `title`, `columns`, and implement prepare/clean/diff/write.
 
     clean(row, number) gets {header: raw value} and returns a cleaned record, or raises RowError
-    (a list of RowErrors via `errors`). `out_of_scope` RowErrors reject the whole file (SECURITY.md 14).
+    (a list of RowErrors via `errors`). `out_of_scope` RowErrors reject the whole file (docs/security.md §14).
     """
 
     kind = ""

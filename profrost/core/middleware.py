@@ -2,7 +2,7 @@ from django.utils.cache import add_never_cache_headers
 
 
 class NoStoreMiddleware:
-    """Pages hold personal data: no browser or proxy may cache them (SECURITY.md 10)."""
+    """Pages hold personal data: no browser or proxy may cache them (docs/security.md §10)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

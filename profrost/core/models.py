@@ -23,7 +23,7 @@ class JournalAction(models.TextChoices):
 
 
 class JournalEntry(models.Model):
-    """Who did what to personal data, from where, with what result (SECURITY.md 16-17).
+    """Who did what to personal data, from where, with what result (docs/security.md §16–§17).
 
     Append-only: a trigger refuses UPDATE and DELETE. The user is kept as id + name, not a foreign
     key, so that deleting a user never needs to touch the journal.

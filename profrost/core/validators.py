@@ -8,7 +8,7 @@ _SNILS_SEPARATORS = re.compile(r"[\s\-]")
 
 
 def normalize_snils(value):
-    """11 digits, or raise ValidationError with a Russian message (SECURITY.md 12)."""
+    """11 digits, or raise ValidationError with a Russian message (docs/security.md §12)."""
     if value is None:
         raise ValidationError("СНИЛС не указан", code="required")
     raw = str(value).strip()
@@ -62,7 +62,7 @@ def inn10(first9):
 
 def generated_upload_name(folder, filename):
     """The stored name of an attached file: a generated name under a dated folder, keeping only the
-    (lower-case) extension — an uploaded name never becomes a path (SECURITY.md 13)."""
+    (lower-case) extension — an uploaded name never becomes a path (docs/security.md §13)."""
     import datetime
     import os
     import uuid

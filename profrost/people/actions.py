@@ -8,7 +8,7 @@ from profrost.people.models import REGISTRY_MISMATCH, Employment, Person, matche
 
 
 class Conflict(Exception):
-    """The record changed since the form was loaded (optimistic locking, SECURITY.md 19)."""
+    """The record changed since the form was loaded (optimistic locking, docs/security.md §19)."""
 
 
 PERSON_FIELDS = PersonForm.Meta.fields

@@ -95,7 +95,7 @@ def matches_registry(stored, last_name, first_name, birth_date):
 
 
 def sees_sensitive(user, person_id):
-    """SNILS and birth date (SECURITY.md 5; docs/security.md, "Sensitive fields"): the registry's staff —
+    """SNILS and birth date (docs/security.md §5, "Sensitive fields"): the registry's staff —
     whoever's scope is a region, a municipality or an organization — and the person themself. A tutor, a
     mentor, an expert see names, never these. Cards, histories and every export apply this one rule."""
     scope = scope_of(user)

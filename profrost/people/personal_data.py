@@ -1,4 +1,4 @@
-"""A person's personal data: export it whole, or anonymise it when its purpose ends (SECURITY.md 21).
+"""A person's personal data: export it whole, or anonymise it when its purpose ends (docs/security.md §21).
 
 Every model that holds personal data registers here how it is exported and erased; a test fails
 when a model with personal data has no handler.

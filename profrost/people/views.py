@@ -32,7 +32,7 @@ def can_edit(user):
 
 
 def can_see_sensitive(user, person):
-    """SNILS and birth date: the registry's staff and the person themself (SECURITY.md 5)."""
+    """SNILS and birth date: the registry's staff and the person themself (docs/security.md §5)."""
     return sees_sensitive(user, person.pk)
 
 
@@ -159,7 +159,7 @@ LIST_FIELDS = (
 
 
 def _search_post(request):
-    """Searches by SNILS arrive by POST and stay in the session: no SNILS in a URL (SECURITY.md 11)."""
+    """Searches by SNILS arrive by POST and stay in the session: no SNILS in a URL (docs/security.md §11)."""
     text = request.POST.get("q", "").strip()
     digits = "".join(ch for ch in text if ch.isdigit())
     if digits and len(digits) >= 9:
@@ -352,7 +352,7 @@ def _require_region_admin(user):
 
 
 def person_data_export(request, pk):
-    """Everything the system holds on a person, as JSON (SECURITY.md 21)."""
+    """Everything the system holds on a person, as JSON (docs/security.md §21)."""
     import json
 
     from django.http import HttpResponse

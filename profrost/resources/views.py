@@ -757,7 +757,7 @@ def _may_report_for(user, site):
 
 def site_detail(request, pk):
     """An internship site: its internships, participants, monthly reports."""
-    # Outside the viewer's scope a site is not found (404), like every other object (SECURITY.md 2).
+    # Outside the viewer's scope a site is not found (404), like every other object (docs/security.md §2).
     site = get_object_or_404(
         Organization.objects.visible_to(request.user).filter(statuses__kind="internship_site").distinct(),
         pk=pk,
