@@ -20,21 +20,6 @@ class Scope:
     person_ids: frozenset = field(default_factory=frozenset)
     roles: frozenset = field(default_factory=frozenset)
 
-    @property
-    def whole_region(self):
-        """True when nothing narrower than a region limits the user (single-region deployments)."""
-        return self.everything
-
-    @property
-    def is_empty(self):
-        return not (
-            self.everything
-            or self.region_ids
-            or self.municipality_ids
-            or self.organization_ids
-            or self.person_ids
-        )
-
 
 EMPTY = Scope()
 

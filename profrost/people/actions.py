@@ -19,6 +19,10 @@ def create_person(data):
     return Person.objects.create(**{f: data[f] for f in PERSON_FIELDS if f in data})
 
 
+class OutOfScope(Exception):
+    """The write would land outside the user's scope (an authorization failure, not an OS error)."""
+
+
 class Refused(Exception):
     """The form's data can't be written; the message is for the user and names no stored value."""
 
@@ -66,7 +70,7 @@ def save_employment(person, form, user):
     from profrost.structure.models import Organization
 
     if not Organization.objects.visible_to(user).filter(pk=employment.organization_id).exists():
-        raise PermissionError("организация вне области доступа")
+        raise OutOfScope("организация вне области доступа")
     return employment
 
 

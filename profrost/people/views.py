@@ -263,7 +263,7 @@ def person_create(request):
     if request.method == "POST" and form.is_valid() and job_form.is_valid():
         try:
             person, attached = actions.create_or_attach(form.cleaned_data, job_form, request.user)
-        except PermissionError:
+        except actions.OutOfScope:
             messages.error(request, "Организация вне вашей области доступа: ничего не сохранено.")
         except actions.Refused as exc:
             form.add_error("snils", str(exc))
@@ -303,7 +303,7 @@ def employment_add(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             actions.save_employment(person, form, request.user)
-        except PermissionError:
+        except actions.OutOfScope:
             messages.error(request, "Организация вне вашей области доступа: ничего не сохранено.")
         else:
             messages.success(request, "Место работы добавлено.")
@@ -330,7 +330,7 @@ def employment_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             actions.save_employment(employment.person, form, request.user)
-        except PermissionError:
+        except actions.OutOfScope:
             messages.error(request, "Организация вне вашей области доступа: ничего не сохранено.")
         else:
             messages.success(request, "Место работы сохранено.")

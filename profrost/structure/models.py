@@ -41,7 +41,7 @@ class District(models.Model):
 class MunicipalityQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = scope_of(user)
-        if scope.whole_region:
+        if scope.everything:
             return self
         return self.filter(pk__in=scope.municipality_ids)
 
@@ -97,7 +97,7 @@ class OrganizationLevel(models.TextChoices):
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = scope_of(user)
-        if scope.whole_region:
+        if scope.everything:
             return self
         return self.filter(Q(pk__in=scope.organization_ids) | Q(municipality_id__in=scope.municipality_ids))
 
