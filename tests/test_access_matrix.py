@@ -9,7 +9,7 @@ teacher 15, school 7, municipality 3), and for every URL × persona × object th
   nothing: a hash of every row of every table of the profrost apps is compared before and after.
 
 A new URL pattern without an entry in OBJECT_URLS / PLAIN_URLS, or a new model of the profrost apps
-without an entry in MODEL_KINDS, fails the test. The rules are written by hand from DOMAIN.md §1 and
+without an entry in MODEL_KINDS, fails the test. The rules are written by hand from docs/domain.md §1 and
 docs/security.md, never computed by the code under test."""
 
 import datetime
@@ -44,7 +44,7 @@ def _row(spec):
     return {p: set(c.replace("-", "")) for p, c in zip(PERSONAS, cells)}
 
 
-# Which of the objects A / B each persona sees, kind by kind — by hand, from DOMAIN.md §1:
+# Which of the objects A / B each persona sees, kind by kind — by hand, from docs/domain.md §1:
 #                 region  center  mc_in  mc_out  sc_in  sc_out  t_in  t_out  meth  mentor  expert
 PEOPLE = _row("     AB      AB      A      B       A      B      A      B     -      -       -")
 SEES = {

@@ -1,4 +1,4 @@
-"""Users and their roles, each role with its scope (DOMAIN.md §1)."""
+"""Users and their roles, each role with its scope (docs/domain.md §1)."""
 
 import pghistory
 from django.contrib.auth.models import AbstractUser, UserManager

@@ -1,4 +1,4 @@
-"""The roles (DOMAIN.md §1) and the level each one's scope sits on.
+"""The roles (docs/domain.md §1) and the level each one's scope sits on.
 
 The only place role names are spelled out; everything else uses these members or the predicates of
 profrost.accounts.permissions. Imports nothing of the project, so scoping and models can both use it.

@@ -1,4 +1,4 @@
-"""The competence framework (DOMAIN.md §4): groups and competences with stable codes.
+"""The competence framework (docs/domain.md §4): groups and competences with stable codes.
 
 Codes are what imports and item maps refer to; a competence is retired, never deleted, so old
 results keep pointing at it.
@@ -73,7 +73,7 @@ class Instrument(models.Model):
         "people.Position", blank=True, related_name="+", verbose_name="должности"
     )
     subjects = models.ManyToManyField("people.Subject", blank=True, related_name="+", verbose_name="предметы")
-    # Level thresholds on the total percentage (DOMAIN.md §4); five levels add «удовлетворительный».
+    # Level thresholds on the total percentage (docs/domain.md §5); five levels add «удовлетворительный».
     high_from = models.DecimalField("высокий от, %", max_digits=5, decimal_places=2, default=85)
     elevated_from = models.DecimalField("повышенный от, %", max_digits=5, decimal_places=2, default=70)
     basic_from = models.DecimalField("базовый от, %", max_digits=5, decimal_places=2, default=50)

@@ -1,5 +1,5 @@
-"""Resources for growth (DOMAIN.md §4): programs and their cohorts with municipal quotas, applications and
-enrollments; events and participation; internships at internship sites; communities and their members.
+"""Resources for growth (docs/domain.md §2): programs and their cohorts with municipal quotas, applications
+and enrollments; events and participation; internships at internship sites; communities and their members.
 
 Every resource names the competences it develops, so that a deficit can be matched to it (matching.py).
 State changes live in actions.py.

@@ -1,5 +1,6 @@
-"""Individual educational routes (ИОМ, DOMAIN.md §3, §6): a year of a teacher's growth built on the deficits
-of a diagnosis, in the template's sections, approved, reported on and closed. State changes: actions.py."""
+"""Individual educational routes (ИОМ, docs/domain.md §3, §6): a year of a teacher's growth built on the
+deficits of a diagnosis, in the template's sections, approved, reported on and closed. State changes:
+actions.py."""
 
 import pghistory
 from django.db import models

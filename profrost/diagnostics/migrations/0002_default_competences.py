@@ -1,4 +1,4 @@
-"""Default competence groups and competences (DOMAIN.md §4, seed 000_… 4.3). A region edits them."""
+"""Default competence groups and competences (docs/domain.md §4). A region edits them."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""Default positions (DOMAIN.md §4) and school subjects. A region edits them afterwards."""
+"""Default positions (docs/domain.md §4) and school subjects. A region edits them afterwards."""
 
 from django.db import migrations
 
