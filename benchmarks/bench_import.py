@@ -53,7 +53,7 @@ def make_files(rows, folder):
     from django.db import connection
 
     from profrost.core.exports import write_xlsx
-    from profrost.people.imports import STAFF_HEADERS
+    from profrost.people.exports import STAFF_HEADERS
     from profrost.people.seeding import RegionGenerator
     from profrost.structure.models import Organization
 

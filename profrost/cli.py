@@ -6,6 +6,7 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "profrost.settings")
+    # Django reads DJANGO_SETTINGS_MODULE when its management module is imported: only after the line above.
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -56,6 +56,9 @@ UPLOAD_DIR = DATA_DIR / "uploads"  # outside the web root, never served
 # Attached files (site reports, route evidence): outside the web root, downloaded only through views that
 # check access.
 MEDIA_ROOT = DATA_DIR / "files"
+# matplotlib (the charts, core.charts) keeps its font cache here: a writable folder of our own, not the home
+# directory a service user may not have.
+os.environ.setdefault("MPLCONFIGDIR", str(DATA_DIR / "matplotlib"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -66,6 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "pgtrigger",
     "pghistory",
@@ -78,6 +83,7 @@ INSTALLED_APPS = [
     "profrost.diagnostics",
     "profrost.resources",
     "profrost.routes",
+    "profrost.portal",
 ]
 
 MIDDLEWARE = [
@@ -88,9 +94,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "profrost.accounts.middleware.ActiveUserMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "profrost.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "profrost.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -112,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "profrost.core.context_processors.navigation",
+                "profrost.portal.context_processors.navigation",
             ],
         },
     }
@@ -168,6 +177,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# Two-factor sign-in (TOTP) for the roles that see the whole region's personal data
+# (accounts.permissions.needs_two_factor). Off only when said so — and in the test suite, whose 2FA tests turn
+# it on; the trial's demo logins (DEBUG only) are exempt.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not TESTING)
+
+# Sign-in through the region's identity provider (OpenID Connect; profrost.accounts.oidc): off unless
+# OIDC_RP_CLIENT_ID is set. The endpoints are the provider's (a Keycloak realm's
+# …/protocol/openid-connect/auth, /token, /userinfo, /certs).
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "") or None
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email")
+OIDC_SNILS_CLAIM = os.environ.get("OIDC_SNILS_CLAIM", "snils")  # the claim that carries the SNILS
+OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", True)  # a registry person without a login gets one
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "региональную учётную запись")
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+OIDC_TIMEOUT = 15
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("profrost.accounts.oidc.RegionIdentityBackend")
+OTP_TOTP_ISSUER = "ПрофРост"
+# Invitation and «Забыли пароль?» links work this long, and only until the password is set.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_LINK_DAYS", "3")) * 24 * 60 * 60
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
@@ -187,7 +223,11 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Behind the reverse proxy every connection comes from the proxy: the client's address is the X-Real-IP header
+# it sets (deploy/nginx/profrost.conf). Directly, only REMOTE_ADDR (a client could forge a header).
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_REAL_IP", "REMOTE_ADDR"] if env_bool("BEHIND_PROXY", False) else ["REMOTE_ADDR"]
+)
 
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True

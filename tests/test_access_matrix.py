@@ -21,12 +21,22 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from profrost.core.models import ImportJob
+from profrost.accounts.models import LoginSheet
+from profrost.core.models import ImportJob, Notification
 from profrost.people.models import Employment, Person
 from profrost.structure.models import Organization
 from tests.factories import PERSONAS
 
-PUBLIC = {"accounts:login"}
+# Pages for everyone, signed in or not, and what an anonymous GET gets (the provider's sign-in is off unless
+# configured: 404).
+PUBLIC = {
+    "accounts:login": ({}, 200),
+    "accounts:password_reset": ({}, 200),
+    "accounts:password_reset_done": ({}, 200),
+    "accounts:invitation": ({"uidb64": "MQ", "token": "not-a-token"}, 200),
+    "accounts:oidc_start": ({}, 404),
+    "accounts:oidc_callback": ({}, 404),
+}
 
 R = {"region_admin", "center_staff"}
 MC = {"municipal_coordinator_in", "municipal_coordinator_out"}
@@ -87,6 +97,9 @@ SEES = {
     "notification": _row("B - - - - - A - - - -"),
     "import_job": _row("B - A - - - - - - - -"),
     "task": _row("B A - - - - - - - - -"),
+    "download": _row("B A - - - - - - - - -"),
+    # a sheet of new sign-ins: its creator only (A: school_coordinator_in's, B: region_admin's)
+    "login_sheet": _row("B - - - A - - - - - -"),
     # accounts and roles: managers within their scope (others have no right; a teacher's own is "seen")
     "account": PEOPLE,
     "role": PEOPLE,
@@ -149,7 +162,8 @@ MODEL_KINDS = {
     "routes.RouteItem": "route_item",
     "routes.RouteItemEvent": "route_item",
     "routes.Evidence": "evidence",
-    "routes.Notification": "notification",
+    "core.Notification": "notification",
+    "accounts.LoginSheet": "login_sheet",
 }
 
 EDIT_OWN_ROUTE = {
@@ -202,6 +216,9 @@ OBJECT_URLS = {
     "diagnostics:campaign_export": U("campaign", allowed=CAMPAIGN_VIEWERS),
     "diagnostics:campaign_edit": U("campaign", allowed=R, form=True),
     "diagnostics:campaign_report": U("campaign", allowed=CAMPAIGN_VIEWERS),
+    "diagnostics:campaign_chart": U(
+        "campaign", lambda o: {"pk": o.pk, "name": "levels"}, allowed=CAMPAIGN_VIEWERS
+    ),
     "diagnostics:campaign_invite": U("campaign", allowed=R, method="post"),
     "diagnostics:result": U("result"),
     "diagnostics:instrument": U("instrument", allowed=CAMPAIGN_VIEWERS, form=True, post=R),
@@ -227,8 +244,10 @@ OBJECT_URLS = {
     "routes:action": U("route", lambda o: {"pk": o.pk, "action": "submit"}, EDIT_OWN_ROUTE, method="post"),
     "routes:document": U("route", lambda o: {"pk": o.pk, "fmt": "docx"}),
     "routes:evidence": U("evidence"),
-    "routes:notification": U("notification", ok=302),
+    "notification": U("notification", ok=302),
     "routes:task": U("task"),
+    "download": U("download"),
+    "download_file": U("download"),
     "routes:generate_result": U(
         "result",
         lambda o: {"result_pk": o.pk},
@@ -303,7 +322,13 @@ OBJECT_URLS = {
     "accounts:role_add": U("account", allowed=MANAGERS, method="post"),
     "accounts:user_set_active": U("account", allowed=MANAGERS, method="post"),
     "accounts:role_remove": U("role", allowed=MANAGERS, method="post"),
+    "accounts:login_sheet": U("login_sheet"),
+    "accounts:login_sheet_xlsx": U("login_sheet"),
+    "accounts:login_sheet_delete": U("login_sheet", method="post", ok=302),
 }
+
+# A POST-only page without object parameters: a GET is refused (405) for everyone.
+POST_ONLY = "post only"
 
 # Pages without object parameters and the roles that may open them (others: 403). None = everyone.
 PLAIN_URLS = {
@@ -339,9 +364,13 @@ PLAIN_URLS = {
     "resources:community_create": MANAGERS,
     "routes:list": None,
     "routes:registers": MANAGERS | SC,
+    "routes:registers_chart": MANAGERS | SC,
     "routes:uncovered": R,
-    "routes:notifications": None,
+    "notifications": None,
     "routes:bulk_tutor": R | SC,
+    "accounts:two_factor": None,  # a page only for those who need it; the others are sent home
+    "accounts:logins_create": POST_ONLY,
+    "routes:zip": POST_ONLY,
 }
 
 # List pages: each object's marker is on the page exactly when the persona sees the object.
@@ -349,7 +378,7 @@ LIST_PAGES = {
     "people:list": "person",
     "routes:list": "route",
     "accounts:user_list": "account",
-    "routes:notifications": "notification",
+    "notifications": "notification",
     "core:import_list": "import_job",
     "resources:programs": "program",
     "structure:tree": "municipality",
@@ -579,12 +608,8 @@ def build_matrix(world):
     )
     pair(
         "notification",
-        rt.Notification.objects.create(
-            user=users["teacher_in"], text="Уведомление А-матрица", url="/routes/"
-        ),
-        rt.Notification.objects.create(
-            user=users["region_admin"], text="Уведомление Б-матрица", url="/routes/"
-        ),
+        Notification.objects.create(user=users["teacher_in"], text="Уведомление А-матрица", url="/routes/"),
+        Notification.objects.create(user=users["region_admin"], text="Уведомление Б-матрица", url="/routes/"),
     )
     pair(
         "import_job",
@@ -604,6 +629,34 @@ def build_matrix(world):
             for u, x in (("center_staff", "А"), ("region_admin", "Б"))
         ],
     )
+    pair(
+        "login_sheet",
+        *[
+            LoginSheet.objects.create(
+                created_by=users[u],
+                rows=[
+                    {
+                        "name": f"Лист {x}-матрица",
+                        "organization": "",
+                        "username": "u",
+                        "password": "p",
+                        "link": "",
+                        "note": "",
+                    }
+                ],
+            )
+            for u, x in (("school_coordinator_in", "А"), ("region_admin", "Б"))
+        ],
+    )
+    downloads = []
+    for u, x in (("center_staff", "А"), ("region_admin", "Б")):
+        progress = TaskProgress(
+            kind="download", user=users[u], state="done", message=f"Файл {x}-матрица", filename="a.zip"
+        )
+        progress.file.save(f"matrix-{x}.zip", ContentFile(b"PK"), save=False)
+        progress.save()
+        downloads.append(progress)
+    pair("download", *downloads)
     pair("account", users["teacher_in"], users["teacher_out"])
     pair("role", Role.objects.get(user=users["teacher_in"]), Role.objects.get(user=users["teacher_out"]))
     return o
@@ -632,8 +685,10 @@ def marker(kind, obj):
         "route": lambda: obj.person.last_name,
         "route_item": lambda: obj.content,
         "notification": lambda: obj.text,
+        "login_sheet": lambda: obj.rows[0]["name"],
         "import_job": lambda: obj.original_name,
         "task": lambda: obj.message,
+        "download": lambda: obj.message,
         "account": lambda: obj.username,
         "import_kind": lambda: "",
     }
@@ -860,7 +915,8 @@ def test_every_model_has_a_kind():
 def test_anonymous_is_sent_to_login(matrix, client):
     for name, _ in iter_url_names():
         if name in PUBLIC:
-            assert client.get(reverse(name)).status_code == 200
+            kwargs, status = PUBLIC[name]
+            assert client.get(reverse(name, kwargs=kwargs)).status_code == status, name
             continue
         if name in OBJECT_URLS:
             urls, method = _url(name, matrix).values(), OBJECT_URLS[name].method
@@ -981,7 +1037,10 @@ def test_plain_pages_by_role(world, matrix, client):
             if name == "accounts:logout":
                 continue
             response, body = _request(client, "get", reverse(name))
-            ok = {200, 302} if allowed is None or persona in allowed else {403}
+            if allowed == POST_ONLY:
+                ok = {405}
+            else:
+                ok = {200, 302} if allowed is None or persona in allowed else {403}
             if response.status_code not in ok:
                 wrong.append((persona, name, response.status_code))
                 continue

@@ -52,7 +52,7 @@ def test_nul_in_item_report_and_review_is_no_server_error(world, client):
 
 @pytest.mark.django_db
 def test_nul_in_an_online_answer_and_an_expert_comment_is_no_server_error(world, client):
-    from profrost.diagnostics import testing
+    from profrost.diagnostics import taking
     from profrost.diagnostics.models import Campaign, Instrument, Item, ItemScore, Result
 
     client.raise_request_exception = False
@@ -60,7 +60,7 @@ def test_nul_in_an_online_answer_and_an_expert_comment_is_no_server_error(world,
     item = Item.objects.create(instrument=instrument, number="1", position=1, type="open", max_score=3)
     campaign = Campaign.objects.create(instrument=instrument, name="ДПК", kind="regional", time_limit=30)
     campaign.municipalities.add(world["municipalities"][0])
-    testing.invite_participants(campaign)
+    taking.invite_participants(campaign)
     result = Result.objects.get(person=world["inside"]["teacher"])
     client.force_login(world["users"]["teacher_in"])
     client.get(f"/diagnostics/my/{result.pk}/")

@@ -32,6 +32,7 @@ def test_coordinator_imports_valid_rows_and_finds_the_new_teacher(
     page.fill("#id_username", "mc_in")
     page.fill("#id_password", "Пароль-для-теста-2024")
     page.click("button[type=submit]")
+    page.click("nav >> text=Реестр")  # the registry's pages sit in one menu
     page.click("text=Загрузка данных")
     page.click("text=Загрузить: педагоги")
     page.set_input_files("#id_file", str(path))
@@ -46,7 +47,8 @@ def test_coordinator_imports_valid_rows_and_finds_the_new_teacher(
     page.click("button:has-text('Загрузить')")
     assert "Загружено: новых 1" in page.inner_text(".alert-success")
 
-    page.click("text=Педагоги")
+    page.click("nav >> text=Реестр")
+    page.click("nav >> text=Педагоги")
     formatted = f"{new_snils[0:3]}-{new_snils[3:6]}-{new_snils[6:9]} {new_snils[9:]}"
     page.fill("input[name=q]", formatted)
     page.click("button:has-text('Найти')")
@@ -57,7 +59,7 @@ def test_coordinator_imports_valid_rows_and_finds_the_new_teacher(
 
 
 def test_teacher_closes_the_test_halfway_comes_back_and_sees_deficits(world, live_server, page):
-    from profrost.diagnostics import testing
+    from profrost.diagnostics import taking
     from profrost.diagnostics.models import Campaign, Competence, CompetenceGroup, Instrument, Item, Result
 
     instrument = Instrument.objects.create(name="Региональный тест")
@@ -86,7 +88,7 @@ def test_teacher_closes_the_test_halfway_comes_back_and_sees_deficits(world, liv
         instrument=instrument, name="Региональная ДПК", kind="regional", one_per_screen=True
     )
     campaign.organizations.add(world["schools"][0])
-    testing.invite_participants(campaign)
+    taking.invite_participants(campaign)
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "teacher_in")

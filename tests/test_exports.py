@@ -32,3 +32,19 @@ def test_escape_cell_for_plain_text():
     assert escape_cell("=1+1") == "'=1+1"
     assert escape_cell("-5") == "'-5"
     assert escape_cell("Иванова") == "Иванова"
+
+
+def test_downloads_are_named_in_russian_by_their_content(world, client):
+    from urllib.parse import quote
+
+    from profrost.core.exports import file_name
+
+    assert file_name('Группа — «Оценивание»: 1/2 * "?"\x00', "xlsx") == "Группа — «Оценивание» 1 2.xlsx"
+    assert file_name("", "pdf") == "файл.pdf" and len(file_name("Я" * 500, "pdf")) == 124
+    teacher = world["teachers"][0]
+    client.force_login(world["users"]["region_admin"])
+    response = client.get(f"/resources/growth/{teacher.pk}.xlsx")
+    expected = quote(f"Портфолио {teacher.last_name} {teacher.first_name[0]}. {teacher.middle_name[0]}.xlsx")
+    assert f"filename*=utf-8''{expected}" in response["Content-Disposition"]
+    data = client.get(f"/people/{teacher.pk}/personal-data.json")
+    assert "filename*=utf-8''" + quote("Персональные данные") in data["Content-Disposition"]

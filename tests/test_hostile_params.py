@@ -31,6 +31,7 @@ PARAMS = {
     "cohort",
     "competence",
     "district",
+    "end",
     "federal",
     "form",
     "format",
@@ -48,8 +49,10 @@ PARAMS = {
     "position",
     "provider",
     "q",
+    "result",
     "role",
     "sort",
+    "start",
     "status",
     "subject",
     "user",
@@ -89,7 +92,8 @@ def _objects(world):
     """One object of each kind, inside the scope of the "…_in" personas (teacher 0, school 0)."""
     import datetime
 
-    from profrost.core.models import ImportJob, TaskProgress
+    from profrost.accounts.models import LoginSheet
+    from profrost.core.models import ImportJob, Notification, TaskProgress
     from profrost.diagnostics.models import (
         Campaign,
         Competence,
@@ -159,19 +163,27 @@ def _objects(world):
         "route": route,
         "route_item": route_item,
         "evidence": evidence,
-        "notification": {p: rt.Notification.objects.create(user=users[p], text="x") for p in PERSONAS},
+        "notification": {p: Notification.objects.create(user=users[p], text="x") for p in PERSONAS},
         "task": {p: TaskProgress.objects.create(kind="routes", user=users[p]) for p in PERSONAS},
+        "download": {p: TaskProgress.objects.create(kind="download", user=users[p]) for p in PERSONAS},
         "job": {
             p: ImportJob.objects.create(user=users[p], kind="staff", original_name="x.csv") for p in PERSONAS
         },
         "account": users["teacher_in"],
         "role": users["teacher_in"].roles.first(),
+        "login_sheet": {p: LoginSheet.objects.create(created_by=users[p]) for p in PERSONAS},
     }
 
 
 # URL name → the path arguments (a list: some patterns are opened with several) for a persona.
 PATH_ARGS = {
     "accounts:user_detail": lambda o, p: [{"pk": o["account"].pk}],
+    "accounts:login_sheet": lambda o, p: [{"pk": o["login_sheet"][p].pk}],
+    "accounts:login_sheet_xlsx": lambda o, p: [{"pk": o["login_sheet"][p].pk}],
+    "accounts:invitation": lambda o, p: [
+        {"uidb64": "MQ", "token": "set-password"},
+        {"uidb64": "x\x00", "token": "y"},
+    ],
     "structure:municipality_organizations": lambda o, p: [{"pk": o["municipality"].pk}, {"pk": 0}],
     "structure:organization": lambda o, p: [{"pk": o["school"].pk}],
     "structure:organization_edit": lambda o, p: [{"pk": o["school"].pk}],
@@ -194,11 +206,16 @@ PATH_ARGS = {
     "diagnostics:campaign": lambda o, p: [{"pk": o["campaign"].pk}],
     "diagnostics:campaign_export": lambda o, p: [{"pk": o["campaign"].pk}],
     "diagnostics:campaign_report": lambda o, p: [{"pk": o["campaign"].pk}],
+    "diagnostics:campaign_chart": lambda o, p: [
+        {"pk": o["campaign"].pk, "name": name} for name in ("levels", "means", "deficits", "trend", "x")
+    ],
     "diagnostics:result": lambda o, p: [{"pk": o["result"].pk}],
     "diagnostics:expert_score": lambda o, p: [{"pk": o["review"].pk}],
     "diagnostics:take": lambda o, p: [{"pk": o["result"].pk}],
-    "routes:notification": lambda o, p: [{"pk": o["notification"][p].pk}],
+    "notification": lambda o, p: [{"pk": o["notification"][p].pk}],
     "routes:task": lambda o, p: [{"pk": o["task"][p].pk}],
+    "download": lambda o, p: [{"pk": o["download"][p].pk}],
+    "download_file": lambda o, p: [{"pk": o["download"][p].pk}],
     "routes:generate_campaign": lambda o, p: [{"campaign_pk": o["campaign"].pk}],
     "routes:evidence": lambda o, p: [{"pk": o["evidence"].pk}],
     "routes:detail": lambda o, p: [{"pk": o["route"].pk}],

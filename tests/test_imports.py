@@ -11,9 +11,9 @@ from openpyxl import Workbook
 from profrost.core.exports import write_xlsx
 from profrost.core.imports import run_import
 from profrost.core.models import ImportJob, JournalEntry
-from profrost.people.imports import STAFF_HEADERS, staff_rows
+from profrost.people.exports import STAFF_HEADERS, staff_rows
 from profrost.people.models import Employment, Person, PersonEvent
-from profrost.structure.imports import ORGANIZATION_HEADERS, organization_rows
+from profrost.structure.exports import ORGANIZATION_HEADERS, organization_rows
 from profrost.structure.models import Organization
 from tests.factories import valid_snils
 
@@ -198,9 +198,9 @@ def test_two_jobs_of_one_person_in_one_file(schools_inn, tmp_path):
     [
         ({"СНИЛС": "112-233-445 96"}, "СНИЛС", "неверная контрольная сумма СНИЛС"),
         ({"ИНН организации": "7707083893"}, "ИНН организации", "организация с ИНН 7707083893 не найдена"),
-        ({"Дата рождения": "01.01.2090"}, "Дата рождения", "дата рождения в будущем"),
-        ({"Дата рождения": "01.01.2015"}, "Дата рождения", "меньше 16"),
-        ({"Дата рождения": "01.01.1920"}, "Дата рождения", "больше 90"),
+        ({"Дата рождения": "01.01.2090"}, "Дата рождения", "дата рождения не может быть в будущем"),
+        ({"Дата рождения": "01.01.2015"}, "Дата рождения", "лет: допустимо от 16 до 90"),
+        ({"Дата рождения": "01.01.1920"}, "Дата рождения", "лет: допустимо от 16 до 90"),
         ({"Должность": "космонавт"}, "Должность", "неизвестная должность «космонавт»"),
         ({"Категория": "вторая"}, "Категория", "неизвестная квалификационная категория «вторая»"),
         ({"Фамилия": ""}, "Фамилия", "не заполнено обязательное поле"),
@@ -409,6 +409,41 @@ def test_who_may_import(world, client):
     client.force_login(world["users"]["school_coordinator_in"])
     assert client.get("/imports/organizations/upload/").status_code == 403
     assert client.get("/imports/staff/upload/").status_code == 200
+
+
+def test_each_kind_is_loaded_by_whom_its_importer_declares(world):
+    """The kinds come from the apps' registrations, who may load them from each importer's `permission`."""
+    from profrost.core import rules
+    from profrost.core.imports import IMPORTERS, importable_kinds
+
+    assert set(IMPORTERS) == {
+        "organizations",
+        "staff",
+        "instrument",
+        "results",
+        "programs",
+        "events",
+        "cohorts",
+        "cohort_results",
+    }
+    assert all(importer.permission in rules.names() for importer in IMPORTERS.values())
+    users = world["users"]
+    assert importable_kinds(users["region_admin"]) == [
+        "organizations",
+        "staff",
+        "instrument",
+        "results",
+        "programs",
+        "events",
+        "cohorts",
+        "cohort_results",
+    ]
+    assert set(importable_kinds(users["center_staff"])) == set(IMPORTERS)
+    assert importable_kinds(users["municipal_coordinator_in"]) == ["organizations", "staff"]  # layer order
+    assert importable_kinds(users["school_coordinator_in"]) == ["staff"]
+    assert importable_kinds(users["teacher_in"]) == []
+    assert rules.allowed(users["school_coordinator_in"], "import_anything")
+    assert not rules.allowed(users["teacher_in"], "import_anything")
 
 
 @pytest.mark.django_db(transaction=True)

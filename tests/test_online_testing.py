@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from profrost.diagnostics import testing
+from profrost.diagnostics import taking
 from profrost.diagnostics.models import Campaign, Instrument, Item, Result
 from profrost.diagnostics.models import Competence as C
 from tests.factories import make_user
@@ -40,14 +40,14 @@ def regional(world):
 
 def test_invite_by_scope_is_idempotent(world, regional):
     campaign, _ = regional
-    assert testing.invite_participants(campaign) == 4  # municipality 1.1 has four teachers
-    assert testing.invite_participants(campaign) == 0
+    assert taking.invite_participants(campaign) == 4  # municipality 1.1 has four teachers
+    assert taking.invite_participants(campaign) == 0
     assert set(Result.objects.values_list("person_id", flat=True)) == {t.pk for t in world["teachers"][:4]}
 
 
 def test_take_resume_submit_through_the_pages(world, regional, client):
     campaign, items = regional
-    testing.invite_participants(campaign)
+    taking.invite_participants(campaign)
     client.force_login(world["users"]["teacher_in"])
     result = Result.objects.get(person=world["inside"]["teacher"])
     assert "Начать" in client.get("/diagnostics/my/").content.decode()
@@ -79,12 +79,12 @@ def test_take_resume_submit_through_the_pages(world, regional, client):
 
 def test_time_limit_is_enforced_on_the_server(world, regional, client):
     campaign, items = regional
-    testing.invite_participants(campaign)
-    result = testing.start(Result.objects.get(person=world["inside"]["teacher"]))
-    testing.save_answer(result, items[0], "2")
+    taking.invite_participants(campaign)
+    result = taking.start(Result.objects.get(person=world["inside"]["teacher"]))
+    taking.save_answer(result, items[0], "2")
     Result.objects.filter(pk=result.pk).update(started_at=timezone.now() - datetime.timedelta(minutes=31))
-    with pytest.raises(testing.TestClosed, match="Время на выполнение теста истекло"):
-        testing.save_answer(result, items[1], "ёлка")
+    with pytest.raises(taking.TestClosed, match="Время на выполнение теста истекло"):
+        taking.save_answer(result, items[1], "ёлка")
     result.refresh_from_db()
     # Saved answers were submitted automatically: item 1 right (1 point), item 2 unanswered, item 3 empty open → 0.
     assert (
@@ -106,7 +106,7 @@ def test_multiple_choice_boxes_come_back_ticked(world, regional, client):
         max_score=1,
         options=["а", "б", "в"],
     )
-    testing.invite_participants(campaign)
+    taking.invite_participants(campaign)
     client.force_login(world["users"]["teacher_in"])
     result = Result.objects.get(person=world["inside"]["teacher"])
     client.get(f"/diagnostics/my/{result.pk}/")
@@ -120,16 +120,16 @@ def test_multiple_choice_boxes_come_back_ticked(world, regional, client):
 def test_expert_scores_open_answer_and_completes_the_result(world, regional, client):
     campaign, items = regional
     campaign.experts.add(world["users"]["expert"])
-    testing.invite_participants(campaign)
-    result = testing.start(Result.objects.get(person=world["inside"]["teacher"]))
-    testing.save_answer(result, items[0], "2")
-    testing.save_answer(result, items[2], "Разбор конфликта по шагам")
-    result = testing.submit(result)
+    taking.invite_participants(campaign)
+    result = taking.start(Result.objects.get(person=world["inside"]["teacher"]))
+    taking.save_answer(result, items[0], "2")
+    taking.save_answer(result, items[2], "Разбор конфликта по шагам")
+    result = taking.submit(result)
     assert result.status == "submitted" and result.level == ""
     client.force_login(world["users"]["expert"])
     queue = client.get("/diagnostics/review/").content.decode()
     assert "№ 3" in queue and world["inside"]["teacher"].last_name not in queue
-    pending = testing.expert_queue().get()
+    pending = taking.expert_queue().get()
     page = client.get(f"/diagnostics/review/{pending.pk}/").content.decode()
     assert "Разбор конфликта по шагам" in page and world["inside"]["teacher"].last_name not in page
     bad = client.post(f"/diagnostics/review/{pending.pk}/", {"score": "4"}).content.decode()
@@ -187,7 +187,7 @@ def test_center_staff_creates_a_campaign_from_the_page(world, regional, client):
 def test_one_question_per_screen(world, regional, client):
     campaign, items = regional
     Campaign.objects.filter(pk=campaign.pk).update(one_per_screen=True)
-    testing.invite_participants(campaign)
+    taking.invite_participants(campaign)
     client.force_login(world["users"]["teacher_in"])
     result = Result.objects.get(person=world["inside"]["teacher"])
     first = client.get(f"/diagnostics/my/{result.pk}/").content.decode()
@@ -226,7 +226,7 @@ def test_invite_by_list_of_snils(world, regional, client):
 
 def test_campaign_dates_second_submission_and_foreign_attempts(world, regional, client):
     campaign, items = regional
-    testing.invite_participants(campaign)
+    taking.invite_participants(campaign)
     client.force_login(world["users"]["teacher_in"])
     result = Result.objects.get(person=world["inside"]["teacher"])
     today = timezone.localdate()
@@ -302,19 +302,19 @@ def test_open_answers_go_to_the_campaigns_experts_only(world, regional, client):
     )
     assert response.status_code == 302
     assert set(campaign.experts.all()) == {first, second}
-    testing.invite_participants(campaign)
+    taking.invite_participants(campaign)
     teachers = [world["teachers"][i] for i in (0, 1, 2)]
     for t in teachers:
-        result = testing.start(Result.objects.get(person=t))
-        testing.save_answer(result, items[2], f"Развёрнутый ответ педагога № {t.pk}")
-        testing.submit(result)
+        result = taking.start(Result.objects.get(person=t))
+        taking.save_answer(result, items[2], f"Развёрнутый ответ педагога № {t.pk}")
+        taking.submit(result)
     # Three open answers, two experts: 2 + 1, the least loaded first.
-    counts = sorted(testing.expert_queue(u).count() for u in (first, second))
+    counts = sorted(taking.expert_queue(u).count() for u in (first, second))
     assert counts == [1, 2]
-    assert testing.expert_queue(outsider).count() == 0
-    assert testing.expert_queue(world["users"]["center_staff"]).count() == 3
+    assert taking.expert_queue(outsider).count() == 0
+    assert taking.expert_queue(world["users"]["center_staff"]).count() == 3
     # An expert cannot open an answer assigned to someone else.
-    theirs = testing.expert_queue(second).first()
+    theirs = taking.expert_queue(second).first()
     client.force_login(first)
     assert client.get(f"/diagnostics/review/{theirs.pk}/").status_code == 404
     page = client.get("/diagnostics/review/").content.decode()
@@ -323,14 +323,97 @@ def test_open_answers_go_to_the_campaigns_experts_only(world, regional, client):
     # The center hands one answer over to the third expert; an expert may not.
     assert (
         client.post(
-            f"/diagnostics/review/{testing.expert_queue(first).first().pk}/", {"assign": outsider.pk}
+            f"/diagnostics/review/{taking.expert_queue(first).first().pk}/", {"assign": outsider.pk}
         ).status_code
         == 403
     )
     client.force_login(world["users"]["center_staff"])
-    moved = testing.expert_queue(first).first()
+    moved = taking.expert_queue(first).first()
     client.post(f"/diagnostics/review/{moved.pk}/", {"assign": outsider.pk})
-    assert list(testing.expert_queue(outsider)) == [moved]
+    assert list(taking.expert_queue(outsider)) == [moved]
+
+
+def test_the_command_line_creates_the_campaign_the_page_does(world, regional, client, capsys):
+    """create-campaign goes through the page's form and action: the same scope (organizations by INN), the same
+    experts, the same checks; --invite invites as the page's button does."""
+    from django.core.management import CommandError, call_command
+
+    campaign, _ = regional
+    args = ["--instrument", str(campaign.instrument_id), "--kind", "regional"]
+    call_command(
+        "diagnostics",
+        "create-campaign",
+        *args,
+        "--name",
+        "ДПК из консоли",
+        "--organization",
+        world["schools"][1].inn,
+        "--expert",
+        "expert",
+        "--time-limit",
+        "20",
+        "--start",
+        "01.03.2027",
+        "--end",
+        "31.03.2027",
+        "--invite",
+    )
+    out = capsys.readouterr().out.strip().splitlines()
+    by_cli = Campaign.objects.get(pk=int(out[-1]))
+    assert out[0] == "Приглашено участников: 2"
+    # The page, with the same settings.
+    client.force_login(world["users"]["center_staff"])
+    client.post(
+        "/diagnostics/campaigns/new/",
+        {
+            "instrument": campaign.instrument_id,
+            "name": "ДПК со страницы",
+            "kind": "regional",
+            "organizations_inn": world["schools"][1].inn,
+            "experts": [world["users"]["expert"].pk],
+            "time_limit": "20",
+            "start": "01.03.2027",
+            "end": "31.03.2027",
+        },
+    )
+    by_page = Campaign.objects.get(name="ДПК со страницы")
+    client.post(f"/diagnostics/campaigns/{by_page.pk}/invite/")
+
+    def described(c):
+        return (
+            c.kind,
+            c.time_limit,
+            c.start,
+            c.end,
+            list(c.organizations.all()),
+            list(c.experts.all()),
+            sorted(c.results.values_list("person_id", flat=True)),
+        )
+
+    assert described(by_cli) == described(by_page)
+    assert sorted(by_cli.results.values_list("person_id", flat=True)) == [
+        t.pk for t in world["teachers"][2:4]
+    ]
+    # The page's checks hold on the command line too; nothing is created then.
+    with pytest.raises(CommandError, match="Не найдены организации с ИНН: 9999999999"):
+        call_command(
+            "diagnostics", "create-campaign", *args, "--name", "Плохая", "--organization", "9999999999"
+        )
+    with pytest.raises(CommandError, match="Окончание раньше начала"):
+        call_command(
+            "diagnostics",
+            "create-campaign",
+            *args,
+            "--name",
+            "Плохая",
+            "--start",
+            "10.10.2026",
+            "--end",
+            "01.10.2026",
+        )
+    with pytest.raises(CommandError, match="эксперт «nobody» не найден"):
+        call_command("diagnostics", "create-campaign", *args, "--name", "Плохая", "--expert", "nobody")
+    assert not Campaign.objects.filter(name="Плохая").exists()
 
 
 def test_campaign_scope_by_organizations_inn(world, regional, client):
@@ -352,5 +435,5 @@ def test_campaign_scope_by_organizations_inn(world, regional, client):
     assert list(campaign.organizations.all()) == [world["schools"][1]]
     assert list(campaign.municipalities.all()) == []
     # Only that school's two teachers are invited.
-    assert testing.invite_participants(campaign) == 2
+    assert taking.invite_participants(campaign) == 2
     assert world["schools"][1].inn in client.get(url).content.decode()

@@ -28,8 +28,8 @@ ROLE_NAMES = set(RoleCode.values)
 ALLOWED_FILES = {
     "accounts/roles.py",
     "people/seeding.py",
-    "core/demo.py",
-    "core/management/commands/trial.py",
+    "portal/demo.py",
+    "portal/management/commands/trial.py",
 }
 
 
@@ -86,14 +86,14 @@ def test_no_role_name_literals_outside_the_role_enum():
 
 def test_templates_ask_only_predicates_that_exist():
     """`{% if can.manage_campaings %}` would silently be false: every `can.…` a template uses is a predicate."""
-    from profrost.accounts.permissions import TEMPLATE_PREDICATES
+    from profrost.core import rules
 
     used = {}
     for path in sorted(ROOT.rglob("templates/**/*.html")):
         for name in re.findall(r"\bcan\.(\w+)", path.read_text(encoding="utf-8")):
             used.setdefault(name, path.relative_to(ROOT).as_posix())
     assert used, "the templates ask no predicates at all"
-    unknown = {name: where for name, where in used.items() if name not in TEMPLATE_PREDICATES}
+    unknown = {name: where for name, where in used.items() if name not in rules.names()}
     assert not unknown, unknown
 
 
@@ -178,7 +178,7 @@ def busy_world(world):
     for an expert), a route, a program with a cohort and an application, an event with a participant, an
     internship, a site report, a community with a member."""
     from profrost.core.models import ImportJob
-    from profrost.diagnostics import testing
+    from profrost.diagnostics import taking
     from profrost.diagnostics.models import Campaign, Competence, Instrument, Item, Result
     from profrost.resources import models as r
     from profrost.routes.generation import generate_route
@@ -195,18 +195,18 @@ def busy_world(world):
     open_item.competences.add(competences[1])
     campaign = Campaign.objects.create(instrument=instrument, name="Обход", kind="regional", time_limit=30)
     campaign.municipalities.add(*world["municipalities"])
-    testing.invite_participants(campaign)
+    taking.invite_participants(campaign)
     expert = world["users"]["expert"]
     # Teacher 0 (teacher_in) is scored, teacher 14's open answer waits for an expert, teacher 15 (teacher_out)
     # has a test to take.
     for index in (0, 14):
-        result = testing.start(Result.objects.get(campaign=campaign, person=world["teachers"][index]))
-        testing.save_answer(result, closed, "1")
-        testing.save_answer(result, open_item, "Ответ")
-        testing.submit(result)
+        result = taking.start(Result.objects.get(campaign=campaign, person=world["teachers"][index]))
+        taking.save_answer(result, closed, "1")
+        taking.save_answer(result, open_item, "Ответ")
+        taking.submit(result)
     scored = Result.objects.get(campaign=campaign, person=world["teachers"][0])
     pending = scored.item_scores.get(item=open_item)
-    testing.score_open_answer(pending, Decimal("0"), "", expert)
+    taking.score_open_answer(pending, Decimal("0"), "", expert)
     scored.refresh_from_db()
     route, _ = generate_route(scored)
     route.tutor = world["users"]["methodologist"]
@@ -335,7 +335,7 @@ def test_no_page_offers_what_its_viewer_may_not_do(busy_world, client):
 
 @pytest.mark.django_db
 def test_navigation_follows_the_predicates(world, rf):
-    from profrost.core.context_processors import navigation
+    from profrost.portal.context_processors import navigation
 
     coordinators = {
         "municipal_coordinator_in",

@@ -317,7 +317,7 @@ def test_two_coordinators_taking_the_last_place_at_once():
 
 
 def test_course_entry_diagnostic_invites_the_cohorts_listeners(world):
-    from profrost.diagnostics import testing
+    from profrost.diagnostics import taking
     from profrost.diagnostics.models import Campaign, Instrument
 
     mun = world["municipalities"][0]
@@ -337,5 +337,5 @@ def test_course_entry_diagnostic_invites_the_cohorts_listeners(world):
         kind="course",
         cohort=cohort,
     )
-    assert testing.invite_participants(campaign) == 1  # the expelled listener is not invited
+    assert taking.invite_participants(campaign) == 1  # the expelled listener is not invited
     assert list(campaign.results.values_list("person_id", flat=True)) == [world["teachers"][0].pk]

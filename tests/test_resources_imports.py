@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from profrost.core.exports import write_xlsx
 from profrost.core.imports import run_import
 from profrost.diagnostics.models import Competence
-from profrost.resources.imports import COHORT_RESULT_HEADERS, cohort_sheet
+from profrost.resources.exports import COHORT_RESULT_HEADERS, cohort_sheet
 from profrost.resources.models import Cohort, Enrollment, Event, Program, Quota
 from tests.test_imports import write_csv
 
@@ -682,4 +682,15 @@ def test_programs_the_same_registry_number_twice_in_a_file(center, tmp_path):
     rows = [program_row(), program_row(**{"Наименование": "Другое название"})]
     result = run("programs", tmp_path, rows, PROGRAM_HEADERS)
     assert result.errors == [(3, "Номер в реестре", "повторяет строку 2")]
+    assert not Program.objects.exists()
+
+
+def test_a_text_longer_than_its_field_is_a_row_error(center, tmp_path):
+    """The limit comes from the model's field (the declaration names the field, the pipeline checks it)."""
+    rows = [program_row(**{"Наименование": "П" * 501, "Номер в реестре": "Ф" * 51})]
+    result = run("programs", tmp_path, rows, PROGRAM_HEADERS)
+    assert result.errors == [
+        (2, "Наименование", "не длиннее 500 символов (сейчас 501)"),
+        (2, "Номер в реестре", "не длиннее 50 символов (сейчас 51)"),
+    ]
     assert not Program.objects.exists()

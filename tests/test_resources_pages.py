@@ -370,3 +370,81 @@ def test_internship_mentors_interns_and_capacity(world, client):
     page = client.post(url + "add/", {"person": world["teachers"][1].pk}, follow=True).content.decode()
     assert "Мест нет: все 1 заняты" in page
     assert client.post(url + "mentors/", {"snils": world["teachers"][5].snils}).status_code == 403
+
+
+def test_a_second_site_report_for_the_month_is_refused_even_in_a_race(world, client, settings, tmp_path):
+    """actions.add_site_report lets the unique constraint decide: the second report for a month — also one
+    inserted by another request between a check and the insert — is the same Russian message, never a 500,
+    and its uploaded file is not left behind."""
+    import pytest
+    from django.db import transaction
+
+    from profrost.resources import actions
+    from profrost.resources.actions import ResourceError
+    from profrost.resources.models import SiteReport
+    from profrost.structure.models import OrganizationStatus
+
+    settings.MEDIA_ROOT = tmp_path
+    school = world["schools"][0]
+    OrganizationStatus.objects.create(
+        organization=school, kind="internship_site", start=datetime.date(2026, 1, 1)
+    )
+    coordinator = world["users"]["school_coordinator_in"]
+    first = actions.add_site_report(school, coordinator, datetime.date(2026, 10, 15), "Первый")
+    assert first.month == datetime.date(2026, 10, 1)
+    # The race: the other request's row is there when this one inserts (no check in between helps).
+    with transaction.atomic():
+        with pytest.raises(ResourceError, match=r"^Отчёт за 10\.2026 уже есть$"):
+            actions.add_site_report(
+                school,
+                coordinator,
+                datetime.date(2026, 10, 3),
+                "Второй",
+                SimpleUploadedFile("второй.pdf", b"%PDF-1.4"),
+            )
+        # Only a savepoint was rolled back: the caller's transaction goes on.
+        assert SiteReport.objects.filter(site=school).count() == 1
+    assert list(SiteReport.objects.values_list("text", flat=True)) == ["Первый"]
+    assert [f for f in tmp_path.rglob("*") if f.is_file()] == []  # the refused report's file was removed
+    # The same through the page: the form shows the message.
+    client.force_login(coordinator)
+    page = client.post(
+        f"/resources/sites/{school.pk}/", {"month": "20.10.2026", "text": "ещё"}
+    ).content.decode()
+    assert "Отчёт за 10.2026 уже есть" in page
+    # Someone who may not report for the site is refused by the action itself.
+    with pytest.raises(ResourceError):
+        actions.add_site_report(
+            school, world["users"]["school_coordinator_out"], datetime.date(2026, 11, 1), "x"
+        )
+
+
+def test_internship_mentors_and_completion_are_actions(world):
+    import pytest
+
+    from profrost.resources import actions
+    from profrost.resources.actions import ResourceError
+    from profrost.resources.models import Internship, InternshipParticipant
+
+    site = world["schools"][2]
+    internship = Internship.objects.create(
+        title="Стажировка",
+        site=site,
+        start=datetime.date(2027, 2, 1),
+        end=datetime.date(2027, 2, 5),
+        capacity=2,
+    )
+    center = world["users"]["center_staff"]
+    assert actions.add_mentor(internship, center, world["teachers"][4].snils_display) == world["teachers"][4]
+    with pytest.raises(ResourceError, match="нет педагога с таким СНИЛС"):
+        actions.add_mentor(internship, center, world["teachers"][0].snils)  # works elsewhere
+    with pytest.raises(ResourceError):
+        actions.add_mentor(internship, world["users"]["school_coordinator_in"], world["teachers"][5].snils)
+    actions.remove_mentor(internship, center, world["teachers"][4].pk)
+    assert list(internship.mentors.all()) == []
+    intern = InternshipParticipant.objects.create(internship=internship, person=world["teachers"][0])
+    assert actions.set_intern_completed(internship, center, intern.pk, True) == 1
+    intern.refresh_from_db()
+    assert intern.completed is True
+    with pytest.raises(ResourceError):
+        actions.set_intern_completed(internship, world["users"]["school_coordinator_in"], intern.pk, False)

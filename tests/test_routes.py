@@ -10,6 +10,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from profrost.core.imports import run_import
+from profrost.core.models import Notification
 from profrost.diagnostics.models import Campaign, Competence, Result
 from profrost.resources import actions as resource_actions
 from profrost.resources.matching import Catalog, people_facts
@@ -17,7 +18,7 @@ from profrost.resources.models import Application, Community
 from profrost.routes import actions
 from profrost.routes.actions import RouteError
 from profrost.routes.generation import generate_for_campaign, generate_route, plan
-from profrost.routes.models import Notification, Route, RouteItem
+from profrost.routes.models import Route, RouteItem
 from tests.test_imports import write_csv
 from tests.test_resources import make_cohort, make_program
 from tests.test_results_import import MAP
@@ -390,8 +391,27 @@ def test_documents_read_back(world, diagnosed, catalog, client):
     client.force_login(world["users"]["school_coordinator_in"])
     import zipfile
 
-    names = zipfile.ZipFile(io.BytesIO(client.get("/routes/?format=docx").content)).namelist()
-    assert len(names) == 2 and all(n.endswith(".docx") for n in names)
+    # The ZIP is made by the worker (in-process under the tests' task backend); the page shows its progress,
+    # then the link to the file, which only its requester may download.
+    response = client.post("/routes/zip/", {"query": "", "fmt": "docx"})
+    assert response.status_code == 302 and response["Location"].startswith("/downloads/")
+    status = client.get(response["Location"]).content.decode()
+    assert "Готово: документов в архиве — 2." in status and 'id="download-link"' in status
+    download = client.get(response["Location"] + "file/")
+    assert "filename*=utf-8''%D0%98%D0%9E%D0%9C%20%28DOCX%29" in download["Content-Disposition"]
+    names = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
+    assert len(names) == 2 and all(n.startswith("ИОМ ") and n.endswith(".docx") for n in names)
+    assert (
+        f"ИОМ {teacher.last_name} {teacher.first_name[0]}. {teacher.middle_name[0]}. {route.start.year}-{route.end.year}.docx"
+        in names
+    )
+    client.force_login(world["users"]["school_coordinator_out"])
+    assert client.get(response["Location"]).status_code == 404
+    assert client.get(response["Location"] + "file/").status_code == 404
+    # The single document is named in Russian too (RFC 5987).
+    client.force_login(world["users"]["region_admin"])
+    one = client.get(f"/routes/{route.pk}/document.docx")
+    assert "filename*=utf-8''%D0%98%D0%9E%D0%9C%20" in one["Content-Disposition"]
 
 
 def test_registers_by_hand(world, diagnosed, catalog, client, tmp_path):
@@ -478,7 +498,7 @@ def test_pages_scope_and_bulk_generation_task(world, diagnosed, catalog, client)
     # The bell counts unread notifications.
     client.force_login(world["users"]["teacher_in"])
     assert 'id="bell"' in client.get("/routes/").content.decode()
-    assert "возвращён на доработку" in client.get("/routes/notifications/").content.decode()
+    assert "возвращён на доработку" in client.get("/notifications/").content.decode()
 
 
 def test_linked_event_item_is_done_when_attendance_is_marked(world, diagnosed, catalog):
@@ -551,6 +571,56 @@ def test_bulk_tutor_assignment_stays_in_scope(world, diagnosed, catalog, client)
     assert "укажите логин методиста или наставника" in page
     client.force_login(world["users"]["teacher_in"])
     assert client.post("/routes/tutor/", {"tutor": "methodologist", "route": [mine.pk]}).status_code == 403
+
+
+def test_assigning_a_tutor_is_one_action_with_the_version_bumped(
+    world, diagnosed, catalog, client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The route page and the list's bulk form call actions.assign_tutor: the version goes up (a form opened
+    before is stale), the tutor hears of it once, and the email leaves only after the commit."""
+    settings.EMAIL_HOST = "smtp.example.org"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    methodologist, center = world["users"]["methodologist"], world["users"]["center_staff"]
+    type(methodologist).objects.filter(pk=methodologist.pk).update(email="tutor@example.org")
+    methodologist.refresh_from_db()
+    generate_for_campaign(diagnosed, 72, START, END)
+    route = Route.objects.get(person=world["teachers"][0])
+    seen = route.version
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert actions.assign_tutor([route], center, methodologist, seen) == 1
+        assert mailoutbox == []  # not before the commit
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mailoutbox] == [["tutor@example.org"]]
+    route.refresh_from_db()
+    assert (route.tutor, route.version) == (methodologist, seen + 1)
+    assert Notification.objects.filter(user=methodologist, url=f"/routes/{route.pk}/").count() == 1
+    # A form opened before the change carries the old version: refused, nothing changed.
+    with pytest.raises(RouteError, match="изменена другим пользователем"):
+        actions.assign_tutor([route], center, world["users"]["center_staff"], seen)
+    # The page: the school coordinator, with the version the page showed.
+    client.force_login(world["users"]["school_coordinator_in"])
+    assert f'name="version" value="{seen + 1}"' in client.get(f"/routes/{route.pk}/").content.decode()
+    page = client.post(
+        f"/routes/{route.pk}/tutor/", {"tutor": "center_staff", "version": seen}, follow=True
+    ).content.decode()
+    assert "Запись изменена другим пользователем" in page
+    client.post(f"/routes/{route.pk}/tutor/", {"tutor": "center_staff", "version": seen + 1})
+    route.refresh_from_db()
+    assert (route.tutor.username, route.version) == ("center_staff", seen + 2)
+    # The list's bulk form: the same action, each route's version bumped, closed routes left as they are.
+    other = Route.objects.get(person=world["teachers"][1])
+    Route.objects.filter(pk=other.pk).update(status="done")
+    client.post("/routes/tutor/", {"tutor": "methodologist", "route": [route.pk, other.pk]})
+    route.refresh_from_db()
+    other.refresh_from_db()
+    assert (route.tutor, route.version) == (methodologist, seen + 3)
+    assert (other.tutor, other.version) == (None, 1)
+    # A single closed route is refused with a message, not silently skipped.
+    page = client.post(f"/routes/{other.pk}/tutor/", {"tutor": "methodologist"}, follow=True).content.decode()
+    assert "Маршрут завершён или отменён: тьютора не меняют." in page
+    with pytest.raises(RouteError, match="Тьютор не найден"):
+        actions.assign_tutor([route], center, None)
 
 
 def test_a_garbled_version_is_a_conflict_not_an_error(world, diagnosed, catalog, client):

@@ -1,11 +1,14 @@
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
 from profrost.core.imports import run_import
-from profrost.diagnostics.models import Instrument, ItemType
-from profrost.diagnostics.scoring import competence_percentages, deficits, level, percent, score_item
+from profrost.diagnostics.actions import recompute_results
+from profrost.diagnostics.models import Campaign, Competence, Instrument, Item, ItemScore, ItemType, Result
+from profrost.diagnostics.scoring import score_item
+from profrost.people.models import Person
 from tests.test_imports import write_csv
 
 D = Decimal
@@ -31,7 +34,33 @@ def test_score_item(item_type, key, answer, expected):
     assert score_item(item_type, key, 2, answer, tolerance=D("0.1")) == expected
 
 
-def test_percentages_level_and_deficits_by_hand():
+def _scored(items, **settings):
+    """One result of a new instrument scored by the production path (recompute_results): `items` are
+    (score, max_score, [competence codes]), a score None being an open answer not yet scored."""
+    instrument = Instrument.objects.create(name="Спецификация", **settings)
+    campaign = Campaign.objects.create(instrument=instrument, name="Спецификация", kind="federal")
+    n = Result.objects.count()
+    person = Person.objects.create(
+        last_name="Оценкина", first_name="Анна", birth_date=datetime.date(1990, 1, 1), snils=f"{n:011d}"
+    )
+    result = Result.objects.create(campaign=campaign, person=person, status="submitted")
+    for number, (score, max_score, codes) in enumerate(items, start=1):
+        item = Item.objects.create(
+            instrument=instrument,
+            number=str(number),
+            position=number,
+            type=ItemType.SINGLE if score is not None else ItemType.OPEN,
+            max_score=max_score,
+        )
+        item.competences.set(Competence.objects.filter(code__in=codes))
+        ItemScore.objects.create(result=result, item=item, score=score)
+    recompute_results([result.pk])
+    result.refresh_from_db()
+    return result
+
+
+def test_percentages_level_and_deficits_by_hand(db):
+    """The scoring formulas (docs/domain.md §5) computed by hand, against the one implementation."""
     # Items: 1 (max 2, МТ1) scored 2; 2 (max 3, МТ1+МТ4) scored 0; 3 (max 5, МТ4) scored 1; 4 (max 1, ПП1) scored 1.
     items = [
         (D(2), D(2), ["МТ1"]),
@@ -39,24 +68,42 @@ def test_percentages_level_and_deficits_by_hand():
         (D(1), D(5), ["МТ4"]),
         (D(1), D(1), ["ПП1"]),
     ]
-    per = competence_percentages(items)
-    # МТ1: 2/5 = 40 %; МТ4: 1/8 = 12.5 %; ПП1: 1/1 = 100 %. Item 2 counts fully in both МТ1 and МТ4.
-    assert per == {"МТ1": D("40.00"), "МТ4": D("12.50"), "ПП1": D("100.00")}
-    total = percent(D(4), D(11))  # 4 of 11 points
-    assert total == D("36.36")
-    instrument = Instrument(name="x")
-    assert level(total, instrument) == "низкий"
-    assert [level(D(p), instrument) for p in ("85", "84.99", "70", "50", "49.99")] == [
-        "высокий",
-        "повышенный",
-        "повышенный",
-        "базовый",
+    result = _scored(items)
+    # 4 of 11 points = 36.36 % → низкий (default thresholds 85 / 70 / 50).
+    assert (result.status, result.total_score, result.max_score, result.total_percent, result.level) == (
+        "scored",
+        D(4),
+        D(11),
+        D("36.36"),
         "низкий",
-    ]
-    five = Instrument(name="y", satisfactory_from=D(35))
-    assert level(total, five) == "удовлетворительный"
+    )
+    per = {
+        cr.competence.code: (cr.percent, cr.is_deficit, cr.is_severe)
+        for cr in result.competence_results.select_related("competence")
+    }
+    # МТ1: 2/5 = 40 %; МТ4: 1/8 = 12.5 %; ПП1: 1/1 = 100 %. Item 2 counts fully in both МТ1 and МТ4.
     # Threshold 50 %: МТ1 (40) is a deficit; МТ4 (12.5 < 25) is a severe one; ПП1 is not.
-    assert deficits(per, D(50)) == [("МТ1", D("40.00"), False), ("МТ4", D("12.50"), True)]
+    assert per == {
+        "МТ1": (D("40.00"), True, False),
+        "МТ4": (D("12.50"), True, True),
+        "ПП1": (D("100.00"), False, False),
+    }
+    # The level's boundaries belong to the higher level.
+    levels = [_scored([(D(p), D(100), ["МТ1"])]).level for p in ("85", "84.99", "70", "50", "49.99")]
+    assert levels == ["высокий", "повышенный", "повышенный", "базовый", "низкий"]
+    # A five-level instrument: 36.36 % reaches «удовлетворительный» from 35 %.
+    assert _scored(items, satisfactory_from=D(35)).level == "удовлетворительный"
+    # The instrument's own deficit threshold: at 45 %, МТ1 (40 %) is a deficit and 12.5 % < 22.5 % severe.
+    strict = _scored(items, deficit_threshold=D(45))
+    assert sorted(
+        strict.competence_results.filter(is_deficit=True).values_list("competence__code", "is_severe")
+    ) == [
+        ("МТ1", False),
+        ("МТ4", True),
+    ]
+    # An open answer not yet scored: the result waits for the expert — no level, no competence rows.
+    waiting = _scored([*items, (None, D(2), ["КМ2"])])
+    assert (waiting.status, waiting.level, waiting.competence_results.count()) == ("submitted", "", 0)
 
 
 ITEM_HEADERS = ["Номер", "Компетенция", "Макс. балл", "Тип", "Ключ"]

@@ -70,7 +70,7 @@ def test_500_page_shows_no_traceback(world, client, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(views, "_filtered", boom)
+    monkeypatch.setattr(views, "filtered_people", boom)
     client.raise_request_exception = False
     client.force_login(world["users"]["region_admin"])
     response = client.get("/people/")

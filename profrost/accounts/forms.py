@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
@@ -109,3 +110,17 @@ class RoleForm(BootstrapMixin, RoleFieldsMixin):
         data = super().clean()
         data["unit"] = self.clean_unit()
         return data
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, but an invited user who has not set a password yet may also ask for a link (an expired
+    invitation is renewed this way)."""
+
+    email = forms.EmailField(label="Адрес электронной почты", max_length=254)
+
+    def get_users(self, email):
+        return (
+            u
+            for u in User.objects.filter(email__iexact=email, is_active=True)
+            if u.has_usable_password() or u.must_change_password
+        )

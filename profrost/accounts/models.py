@@ -1,14 +1,19 @@
 """Users and their roles, each role with its scope (docs/domain.md §1)."""
 
+import datetime
+
 import pghistory
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from profrost.accounts.roles import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES, RoleCode
-from profrost.core.scoping import scope_of
+from profrost.core.scoping import EMPTY, Scope, scope_of
+from profrost.people.models import Person
+from profrost.structure.models import Municipality, Region
 
-# RoleCode lives in accounts.roles (importable by core.scoping without a cycle); it is re-exported here.
+# RoleCode lives in accounts.roles (the role names and their levels, importing nothing); re-exported here.
 
 
 class UserQuerySet(models.QuerySet):
@@ -27,8 +32,6 @@ class UserQuerySet(models.QuerySet):
         if scope.organization_ids:
             q |= Q(roles__organization_id__in=scope.organization_ids)
         if scope.region_ids or scope.municipality_ids or scope.organization_ids:
-            from profrost.people.models import Person
-
             # Logins of the people one may see (teachers' accounts have no unit of their own).
             q |= Q(person__in=Person.objects.visible_to(user).values("pk"))
         return self.filter(pk__in=User.objects.filter(q).values("pk"))
@@ -57,6 +60,9 @@ class User(AbstractUser):
     # Demo logins of the embedded trial: refused whenever DEBUG is off (docs/security.md §7).
     is_demo = models.BooleanField("демонстрационная учётная запись", default=False, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set for a login created for someone else (a one-time password, an invitation): the first sign-in asks
+    # for a new password before anything else (accounts.middleware.PasswordChangeRequiredMiddleware).
+    must_change_password = models.BooleanField("сменить пароль при входе", default=False, editable=False)
 
     objects = ProfrostUserManager()
 
@@ -67,6 +73,52 @@ class User(AbstractUser):
 
     def full_name(self):
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p) or self.username
+
+    @property
+    def scope(self):
+        """What part of the region this user may see (profrost.core.scoping.Scope), from the active roles:
+        the region's administrators and the center's staff see their region, a municipal coordinator one
+        municipality (or a district's), a school coordinator one organization, everyone their own person
+        record (docs/domain.md §1). Computed once per request: the user object lives as long as the request."""
+        cached = self.__dict__.get("_profrost_scope")
+        if cached is None:
+            cached = self.__dict__["_profrost_scope"] = _compute_scope(self)
+        return cached
+
+
+def _compute_scope(user):
+    if not user.is_active:
+        return EMPTY
+    if user.is_superuser:
+        return Scope(everything=True, roles=frozenset(REGION_ROLES))
+    region_ids, municipality_ids, organization_ids, person_ids, roles = set(), set(), set(), set(), set()
+    for role in Role.objects.filter(user=user, is_active=True).only(
+        "role", "region_id", "district_id", "municipality_id", "organization_id"
+    ):
+        roles.add(role.role)
+        if role.role in REGION_ROLES and role.region_id:
+            region_ids.add(role.region_id)
+        elif role.role in MUNICIPALITY_ROLES:
+            if role.municipality_id:
+                municipality_ids.add(role.municipality_id)
+            if role.district_id:
+                municipality_ids.update(
+                    Municipality.objects.filter(district_id=role.district_id).values_list("pk", flat=True)
+                )
+        elif role.role in ORGANIZATION_ROLES and role.organization_id:
+            organization_ids.add(role.organization_id)
+    if user.person_id:
+        person_ids.add(user.person_id)
+    # A single-region deployment: a region role sees everything there is.
+    everything = bool(region_ids) and region_ids >= set(Region.objects.values_list("pk", flat=True))
+    return Scope(
+        everything=everything,
+        region_ids=frozenset(region_ids),
+        municipality_ids=frozenset(municipality_ids),
+        organization_ids=frozenset(organization_ids),
+        person_ids=frozenset(person_ids),
+        roles=frozenset(roles),
+    )
 
 
 class RoleQuerySet(models.QuerySet):
@@ -132,3 +184,31 @@ class Role(models.Model):
     def scope_label(self):
         unit = self.organization or self.municipality or self.district or self.region
         return str(unit) if unit else "собственные данные"
+
+
+class LoginSheet(models.Model):
+    """A batch of new sign-ins and the sheet to hand out: logins with one-time passwords or invitation links.
+
+    Visible to its creator only, and kept until they delete it or for SHEET_LIFETIME at most — the one-time
+    passwords in it are secrets (docs/security.md, "Sign-ins for the staff"). Not in the change history."""
+
+    SHEET_LIFETIME = datetime.timedelta(hours=24)
+
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    invite = models.BooleanField("приглашения вместо паролей", default=False)
+    progress = models.OneToOneField(
+        "core.TaskProgress", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rows = models.JSONField(default=list)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Лист учётных записей от {self.created_at:%d.%m.%Y %H:%M}"
+
+    @classmethod
+    def purge_expired(cls):
+        cls.objects.filter(created_at__lt=timezone.now() - cls.SHEET_LIFETIME).delete()

@@ -9,7 +9,8 @@ would be refused.
 Role names are never spelled out outside RoleCode (profrost.accounts.roles); a test holds the code to that.
 """
 
-from profrost.accounts.roles import REGION_ROLES, SELF_ROLES, RoleCode
+from profrost.accounts.roles import REGION_ROLES, RoleCode
+from profrost.core import imports, rules
 from profrost.core.scoping import scope_of
 
 # Who may be a route's tutor (the list of candidates offered to the school and the center).
@@ -57,11 +58,6 @@ def is_coordinator(user):
     return _holds(user, *COORDINATOR_ROLES)
 
 
-def has_only_personal_roles(user):
-    """A teacher, mentor, expert or methodologist and nothing more: their home is their own card."""
-    return not (_roles(user) - SELF_ROLES)
-
-
 # --- registry -------------------------------------------------------------------------------------------------
 
 
@@ -97,30 +93,12 @@ def may_edit_whole_region(user):
 
 # --- imports --------------------------------------------------------------------------------------------------
 
-_IMPORTERS = {
-    "organizations": may_edit_organizations,
-    "staff": may_edit_people,
-    "results": is_region_staff,
-    "instrument": is_region_staff,
-    "programs": is_region_staff,
-    "events": is_region_staff,
-    "cohorts": is_region_staff,
-    "cohort_results": is_region_staff,
-}
-IMPORT_KINDS = tuple(_IMPORTERS)
-
-
-def may_import(user, kind):
-    rule = _IMPORTERS.get(kind)
-    return bool(rule and rule(user))
-
-
-def importable_kinds(user):
-    return [kind for kind in IMPORT_KINDS if may_import(user, kind)]
+# Who may load which kind of file is each importer's declared `permission` (a rule name); the pipeline answers
+# (profrost.core.imports.may_import, importable_kinds). This rule is for the navigation and the templates.
 
 
 def may_import_anything(user):
-    return bool(importable_kinds(user))
+    return bool(imports.importable_kinds(user))
 
 
 # --- diagnostics ------------------------------------------------------------------------------------------------
@@ -232,41 +210,28 @@ def may_manage_users(user):
     return is_region_staff(user) or is_municipal_coordinator(user)
 
 
+def needs_two_factor(user):
+    """A second factor (TOTP) at sign-in: the region's administrators and the center's staff, who see every
+    teacher's personal data (settings.TWO_FACTOR_REQUIRED; the trial's demo logins are exempt)."""
+    return is_region_staff(user) and not getattr(user, "is_demo", False)
+
+
+def may_create_logins(user):
+    """Create sign-ins in bulk for the staff in one's scope who have none: the center, a municipal or a school
+    coordinator (accounts.actions.create_logins)."""
+    return is_region_staff(user) or is_coordinator(user)
+
+
 def may_view_journal(user):
     return is_region_admin(user)
 
 
-# --- templates ---------------------------------------------------------------------------------------------------
+# --- registration -------------------------------------------------------------------------------------------
 
 
-def _template_names():
-    names = {}
-    for name, value in globals().items():
+def _register_all():
+    """Every predicate becomes a named rule (profrost.core.rules): `may_edit_people` as "edit_people",
+    `is_region_staff` as "is_region_staff". Called once, from AccountsConfig.ready()."""
+    for name, value in list(globals().items()):
         if name.startswith(("may_", "is_", "has_")) and callable(value):
-            code = value.__code__
-            if code.co_argcount == 1:
-                names[name.removeprefix("may_")] = value
-    return names
-
-
-class Can:
-    """The predicates for templates, evaluated lazily and once per request: `{% if can.manage_campaigns %}`
-    asks may_manage_campaigns(user), `{% if can.is_region_staff %}` is_region_staff(user). An unknown name
-    raises AttributeError (a test checks every `can.…` the templates use)."""
-
-    def __init__(self, user):
-        self._user = user
-        self._answers = {}
-
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        predicate = TEMPLATE_PREDICATES.get(name)
-        if predicate is None:
-            raise AttributeError(f"no permission predicate named {name!r}")
-        if name not in self._answers:
-            self._answers[name] = bool(predicate(self._user))
-        return self._answers[name]
-
-
-TEMPLATE_PREDICATES = _template_names()
+            rules.register(name.removeprefix("may_"), value)

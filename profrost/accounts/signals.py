@@ -1,3 +1,5 @@
+import time
+
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
@@ -8,8 +10,6 @@ from profrost.core.models import JournalAction
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    import time
-
     if request is not None and hasattr(request, "session"):
         request.session["profrost_login_at"] = time.time()
     journal(JournalAction.LOGIN, request=request, user=user)

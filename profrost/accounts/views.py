@@ -1,31 +1,48 @@
 import secrets
+from base64 import b32encode
 
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from profrost.accounts import actions
-from profrost.accounts.forms import RoleForm, UserCreateForm
-from profrost.accounts.models import Role, RoleCode, User
+from profrost.accounts import actions, oidc, permissions, tasks
+from profrost.accounts.forms import PasswordResetForm, RoleForm, UserCreateForm
+from profrost.accounts.models import LoginSheet, Role, RoleCode, User
+from profrost.core import notifications
 from profrost.core.exports import xlsx_response
-from profrost.core.filters import ChoiceFilter, FilterForm, TextFilter
+from profrost.core.filters import ChoiceFilter, FilterForm, TextFilter, parse_id
 from profrost.core.history import history
+from profrost.core.http import next_url
 from profrost.core.journal import journal
-from profrost.core.models import JournalAction
+from profrost.core.models import JournalAction, TaskProgress
+from profrost.people.forms import PeopleFilterForm
+from profrost.people.queries import filtered_people
 
 
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "oidc": oidc.enabled(),
+            "oidc_name": settings.OIDC_PROVIDER_NAME,
+        }
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -34,6 +51,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         form.save()
+        User.objects.filter(pk=form.user.pk).update(must_change_password=False)
         # A password change ends every other session and starts a new one here (docs/security.md §8).
         self.request.session.cycle_key()
         update_session_auth_hash(self.request, form.user)
@@ -209,3 +227,145 @@ def user_set_active(request, pk):
     else:
         messages.success(request, "Учётная запись включена." if active else "Учётная запись отключена.")
     return redirect("accounts:user_detail", pk=account.pk)
+
+
+# --- sign-ins for the staff (bulk), invitations, forgotten passwords ---------------------------------------------
+
+LOGINS_MAX = 5000  # people in one batch; a larger region creates its sign-ins municipality by municipality
+
+
+@require_POST
+def logins_create(request):
+    """Sign-ins for the marked people of the people list, or for everyone its filter shows; runs as a task."""
+    if not permissions.may_create_logins(request.user):
+        raise PermissionDenied
+    if request.POST.get("all") == "1":
+        form = PeopleFilterForm(QueryDict(request.POST.get("query", "")[:2000]), user=request.user)
+        person_ids = list(filtered_people(request, form).values_list("pk", flat=True)[: LOGINS_MAX + 1])
+    else:
+        person_ids = sorted(
+            {pk for pk in map(parse_id, request.POST.getlist("person")[: LOGINS_MAX + 1]) if pk}
+        )
+    back = reverse("people:list") + (f"?{request.POST['query'][:2000]}" if request.POST.get("query") else "")
+    if not person_ids:
+        messages.error(request, "Отметьте педагогов в списке (или выберите «всем по фильтру»).")
+        return redirect(back)
+    if len(person_ids) > LOGINS_MAX:
+        messages.error(
+            request,
+            f"За один раз — не больше {LOGINS_MAX} человек: сузьте фильтр (например, по муниципалитету).",
+        )
+        return redirect(back)
+    invite = request.POST.get("method") == "invite"
+    progress = TaskProgress.objects.create(kind="logins", user=request.user, message="В очереди")
+    sheet = LoginSheet.objects.create(created_by=request.user, invite=invite, progress=progress)
+    tasks.create_logins.enqueue(
+        sheet.pk, request.user.pk, person_ids, invite, request.build_absolute_uri("/")
+    )
+    return redirect("accounts:login_sheet", pk=sheet.pk)
+
+
+def _sheet_for(request, pk):
+    LoginSheet.purge_expired()
+    return get_object_or_404(LoginSheet.objects.select_related("progress"), pk=pk, created_by=request.user)
+
+
+def login_sheet(request, pk):
+    """The sheet to print and hand out (its creator only), with the progress while the batch runs."""
+    sheet = _sheet_for(request, pk)
+    context = {
+        "sheet": sheet,
+        "progress": sheet.progress,
+        "expires": sheet.created_at + LoginSheet.SHEET_LIFETIME,
+    }
+    if request.htmx:
+        return render(request, "accounts/_login_sheet_status.html", context)
+    return render(request, "accounts/login_sheet.html", context)
+
+
+SHEET_HEADERS = ["ФИО", "Организация", "Логин", "Одноразовый пароль", "Ссылка-приглашение", "Примечание"]
+
+
+def login_sheet_xlsx(request, pk):
+    sheet = _sheet_for(request, pk)
+    rows = [
+        [r["name"], r["organization"], r["username"], r["password"], r["link"], r["note"]] for r in sheet.rows
+    ]
+    journal(JournalAction.EXPORT, request=request, what="login_sheet", rows=len(rows))
+    return xlsx_response("учётные записи.xlsx", [("Учётные записи", SHEET_HEADERS, rows)])
+
+
+@require_POST
+def login_sheet_delete(request, pk):
+    _sheet_for(request, pk).delete()
+    messages.success(request, "Лист с паролями удалён.")
+    return redirect("people:list")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    """«Забыли пароль?»: a link by email to the address of the login (the same answer whether or not the
+    address is known, so the page tells nobody who has an account)."""
+
+    template_name = "accounts/password_reset.html"
+    form_class = PasswordResetForm
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "email_on": notifications.email_on()}
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """A new password through a link: the reset link of «Забыли пароль?» and the invitation of a new login.
+    An expired or used link says so and offers a new one."""
+
+    template_name = "accounts/set_password.html"
+    success_url = reverse_lazy("accounts:login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        User.objects.filter(pk=form.user.pk).update(must_change_password=False)
+        journal(JournalAction.PASSWORD_CHANGE, request=self.request, user=form.user, via="link")
+        messages.success(self.request, "Пароль задан. Войдите с новым паролем.")
+        return response
+
+
+def two_factor(request):
+    """The second step of the sign-in for the roles that need it: a code from the authenticator app — or, the
+    first time, setting the app up with a QR code."""
+    if not permissions.needs_two_factor(request.user):
+        return redirect("home")
+    device = actions.totp_device(request.user)
+    error = ""
+    if request.method == "POST":
+        verdict = actions.verify_second_factor(request, device, request.POST.get("code", ""))
+        if verdict is True:
+            return redirect(next_url(request, "home"))
+        if verdict == "locked":
+            logout(request)
+            return render(request, "accounts/locked.html", status=403)
+        error = "Неверный код. Введите шесть цифр, которые приложение показывает сейчас."
+    qr = ""
+    if not device.confirmed:
+        qr = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).to_string(
+            encoding="unicode"
+        )
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {
+            "setup": not device.confirmed,
+            "qr": mark_safe(qr),  # noqa: S308 — an SVG the qrcode library drew from our own URL
+            "secret": b32encode(device.bin_key).decode() if not device.confirmed else "",
+            "error": error,
+            "next": request.GET.get("next") or request.POST.get("next") or "",
+        },
+    )

@@ -2,9 +2,13 @@
 
 import datetime
 import os
+import re
 import tempfile
+from pathlib import Path
 
+from django.core.management.base import CommandError
 from django.http import FileResponse
+from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
@@ -21,10 +25,6 @@ def escape_cell(value):
 
 def check_output(path):
     """A command's --out: its folder must exist and be writable (a message, not a traceback after the work)."""
-    from pathlib import Path
-
-    from django.core.management.base import CommandError
-
     folder = Path(path).expanduser().resolve().parent
     if not folder.is_dir():
         raise CommandError(f"папка для файла не найдена: {folder}")
@@ -66,6 +66,23 @@ def _cell(ws, value):
         cell.quotePrefix = True
         return cell
     return value
+
+
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def file_name(title, ext, max_length=120):
+    """A downloaded file's name in Russian by its content («ИОМ Архипова Л. П. 2026-2027.pdf»): characters no
+    file system takes are replaced, the length bounded. Sent with RFC 5987 encoding (Django's FileResponse and
+    content_disposition_header)."""
+    clean = " ".join(_NOT_IN_FILE_NAMES.sub(" ", str(title)).split())[:max_length].strip(" .") or "файл"
+    return f"{clean}.{ext}"
+
+
+def attachment(response, title, ext):
+    """Mark an HttpResponse as a download named file_name(title, ext)."""
+    response["Content-Disposition"] = content_disposition_header(True, file_name(title, ext))
+    return response
 
 
 def xlsx_response(filename, sheets):

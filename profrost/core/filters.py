@@ -52,6 +52,21 @@ class YearFilter(IntFilter):
         super().__init__(label=label, min_value=MIN_YEAR, max_value=MAX_YEAR, **kwargs)
 
 
+class DateFilter(forms.DateField):
+    """A day, as a date input sends it (2026-12-01) or as typed (01.12.2026), between the years 1900 and 2100."""
+
+    def __init__(self, *, label=None, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d.%m.%Y"])
+        super().__init__(label=label, **kwargs)
+
+    def to_python(self, value):
+        day = super().to_python(without_nul(value))
+        if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise forms.ValidationError("дата вне допустимого диапазона")
+        return day
+
+
 class ChoiceFilter(forms.ChoiceField):
     """One of the given values, or nothing. `choices` may omit the empty choice."""
 

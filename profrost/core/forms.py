@@ -1,4 +1,6 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 
 
 class BootstrapMixin:
@@ -14,6 +16,17 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-select")
             elif not isinstance(widget, forms.HiddenInput):
                 widget.attrs.setdefault("class", "form-control")
+
+
+def apply_rule(form, field, rule, *args):
+    """Run a model's rule (a function raising ValidationError, applied by the imports too) in a form: its
+    message becomes the field's error, capitalized like the form's own messages. True when the rule holds."""
+    try:
+        rule(*args)
+    except ValidationError as exc:
+        form.add_error(field, [capfirst(message) for message in exc.messages])
+        return False
+    return True
 
 
 class EndNotBeforeStart:

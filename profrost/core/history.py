@@ -1,6 +1,10 @@
 """Change history from the trigger-based event tables (django-pghistory): who, when, before → after."""
 
+import datetime
+
 from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from pghistory.models import Events
 
 LABELS = {"insert": "создание", "update": "изменение", "delete": "удаление"}
@@ -21,7 +25,7 @@ def history(*objs, limit=50, hide=()):
         events += list(Events.objects.tracks(*group).order_by("-pgh_created_at")[:limit])
     events = sorted(events, key=lambda e: e.pgh_created_at, reverse=True)[:limit]
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
-    User = apps.get_model("accounts", "User")
+    User = get_user_model()
     users = {u.pk: u.full_name() for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
     hidden = HIDDEN | set(hide)
     rows, refs = [], {}
@@ -107,7 +111,20 @@ def _value(model, name, value, names):
     return _show(value)
 
 
+# Django's own user fields, named as a person reads them (its translations are a programmer's words).
+LABELS_OF_USER_FIELDS = {
+    "is_superuser": "полный доступ ко всему (суперпользователь)",
+    "is_staff": "доступ к служебному разделу",
+    "is_active": "учётная запись действует",
+    "date_joined": "дата создания учётной записи",
+    "username": "логин",
+    "email": "адрес эл. почты",
+}
+
+
 def _label(model, name):
+    if model is get_user_model() and name in LABELS_OF_USER_FIELDS:
+        return LABELS_OF_USER_FIELDS[name]
     for field in model._meta.get_fields():
         if getattr(field, "attname", None) == name or field.name == name:
             return str(getattr(field, "verbose_name", name))
@@ -123,4 +140,12 @@ def _show(value):
         return "нет"
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         return f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
+    if isinstance(value, str) and len(value) > 18 and value[4] == "-" and value[10] == "T":
+        try:  # a moment as the history tables keep it: 2026-12-01T21:15:20.512984+00:00
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return f"{moment:%d.%m.%Y %H:%M}"
     return str(value)

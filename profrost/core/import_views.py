@@ -1,64 +1,57 @@
-"""Import pages: upload, preview with row errors, commit, progress, result, template, skipped rows."""
+"""Import pages: upload, preview with row errors, commit, progress, result, template, skipped rows.
+
+Which kinds a user may load, and what each kind needs besides the file, come from the importers' declarations
+(`permission`, `options`: profrost.core.imports): no kind is special-cased here.
+"""
+
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from profrost.accounts import permissions
 from profrost.core import actions, tasks
 from profrost.core.exports import xlsx_response
 from profrost.core.filters import FilterForm, IdFilter, TextFilter
-from profrost.core.imports import FileRejected, get_importer
+from profrost.core.imports import IMPORTERS, FileRejected, get_importer, importable_kinds, may_import
 from profrost.core.journal import journal
 from profrost.core.models import ImportJob, JournalAction
 
 
-class ImportOptions(FilterForm):
-    """The kind-specific parameters of an upload, given in the query string (a link from the campaign or the
-    cohort) or posted with the file."""
-
-    name = TextFilter(label="Название инструмента", max_length=300)
-    cohort = IdFilter(label="Группа")
-    campaign = IdFilter(label="Диагностика")
-
-
-def _options(request, kind):
-    """Kind-specific parameters: the campaign that results are loaded into, the name of an instrument, the
-    cohort whose training results are loaded."""
-    form = ImportOptions(
-        {key: request.POST.get(key) or request.GET.get(key) for key in ImportOptions.base_fields}
-    )
+def _options(request, importer):
+    """The importer's declared options, given in the query string (a link from the campaign or the cohort) or
+    posted with the file: ({name: value} for those given and valid, {name: (option, object or value, choices)}).
+    An id must name one of the option's choices."""
+    fields = {
+        o.name: IdFilter(label=o.label) if o.choices else TextFilter(label=o.label, max_length=300)
+        for o in importer.options
+    }
+    data = {name: request.POST.get(name) or request.GET.get(name) for name in fields}
+    form = type("ImportOptions", (FilterForm,), fields)(data)  # (the form's metaclass takes the fields away)
     form.notify(request)
-    params = form.values
-    if kind == "instrument":
-        return ({"name": params["name"]} if params["name"] else {}), None
-    if kind == "cohort_results":
-        from profrost.resources.models import Cohort
-
-        cohorts = Cohort.objects.select_related("program").order_by("-start", "pk")
-        cohort = cohorts.filter(pk=params["cohort"]).first() if params["cohort"] else None
-        return ({"cohort": cohort.pk} if cohort else {}), cohorts
-    if kind != "results":
-        return {}, None
-    from profrost.diagnostics.models import Campaign
-
-    campaigns = Campaign.objects.select_related("instrument").order_by("-created_at")
-    campaign = campaigns.filter(pk=params["campaign"]).first() if params["campaign"] else None
-    return ({"campaign": campaign.pk} if campaign else {}), campaigns
-
-
-def _allowed_kinds(user):
-    return permissions.importable_kinds(user)
+    values, given = {}, {}
+    for option in importer.options:
+        value = form.values[option.name]
+        choices = option.choices() if option.choices else None
+        if choices is not None:
+            found = choices.filter(pk=value).first() if value else None
+            if found is not None:
+                values[option.name] = found.pk
+            given[option.name] = (option, found, choices)
+        else:
+            if value:
+                values[option.name] = value
+            given[option.name] = (option, value, None)
+    return values, given
 
 
 def _check_kind(user, kind):
-    if kind not in permissions.IMPORT_KINDS:
-        from django.http import Http404
-
+    if kind not in IMPORTERS:
         raise Http404
-    if not permissions.may_import(user, kind):
+    if not may_import(user, kind):
         raise PermissionDenied
 
 
@@ -75,7 +68,7 @@ class UploadForm(forms.Form):
 
 
 def import_list(request):
-    kinds = _allowed_kinds(request.user)
+    kinds = importable_kinds(request.user)
     if not kinds:
         raise PermissionDenied
     jobs = ImportJob.objects.filter(user=request.user).select_related("progress")[:50]
@@ -85,27 +78,18 @@ def import_list(request):
 
 def import_upload(request, kind):
     _check_kind(request.user, kind)
-    options, campaigns = _options(request, kind)  # campaigns, or cohorts for cohort_results
-    if kind == "results" and not options:
-        # First choose the campaign; its instrument decides the item columns.
-        return render(request, "core/import_choose_campaign.html", {"campaigns": campaigns, "kind": kind})
-    if kind == "instrument" and not options:
-        return render(request, "core/import_instrument_name.html", {"kind": kind})
-    if kind == "cohort_results" and not options:
-        # Results are loaded into one cohort: the link on the cohort's page carries it (?cohort=<id>).
-        messages.info(
-            request,
-            "Результаты обучения загружаются в одну учебную группу: откройте страницу группы и загрузите "
-            "файл оттуда (список группы для заполнения выгружается там же).",
-        )
+    importer_class = get_importer(kind)
+    options, given = _options(request, importer_class)
+    for option, _, choices in given.values():
+        if option.name in options:
+            continue
+        if option.ask:  # first the campaign (its instrument decides the item columns), the name, …
+            return render(request, option.ask, {"kind": kind, "option": option, "choices": choices})
+        messages.info(request, option.missing)
         return redirect("core:import_list")
-    importer = get_importer(kind)(user=request.user, **options)
-    # The campaign or cohort the file goes into, by name (the link from its page carries only the id).
-    target = None
-    if options.get("campaign"):
-        target = ("Диагностика", campaigns.get(pk=options["campaign"]))
-    elif options.get("cohort"):
-        target = ("Учебная группа", campaigns.get(pk=options["cohort"]))
+    importer = importer_class(user=request.user, **options)
+    # What the file goes into, by name (the link from its page carries only the id).
+    targets = [(option.label, value) for option, value, _ in given.values()]
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,22 +110,19 @@ def import_upload(request, kind):
             "kind": kind,
             "importer": importer,
             "options": options,
-            "campaign": options.get("campaign"),
-            "target": target,
+            "options_query": urlencode(options),
+            "targets": targets,
         },
     )
 
 
 def import_template(request, kind):
     _check_kind(request.user, kind)
-    options, _ = _options(request, kind)
-    if kind == "results" and not options:
-        from django.http import Http404
-
-        raise Http404
-    if kind == "instrument":
-        options = {"name": options.get("name", "")}
-    importer = get_importer(kind)(user=request.user, **options)
+    options, _ = _options(request, get_importer(kind))
+    try:
+        importer = get_importer(kind)(user=request.user, **options)
+    except FileRejected as exc:  # e.g. no campaign: the item columns are unknown
+        raise Http404 from exc
     sheets = [("Данные", importer.headers, [importer.example])]
     for title, values in importer.reference_sheets:
         sheets.append((f"Справочник {title}"[:31], [title], [[v] for v in values]))

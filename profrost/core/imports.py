@@ -1,42 +1,86 @@
 """The one spreadsheet import pipeline.
 
-read the file (hostile until parsed) → map Russian headers → validate every row with the same rules
-the edit forms use → classify each valid row as new / changed / unchanged → on commit, write all of it
-in one transaction. Each importer (organizations, staff, and later issues' kinds) is a subclass of
-`Importer` registered in `IMPORTERS` under the name the command line uses: `profrost import <kind>`.
+read the file (hostile until parsed) → map Russian headers → read each row's declared columns (every filled
+cell parsed, every empty required cell reported) → check the row with the rules the edit forms use → classify
+each valid row as new / changed / unchanged → on commit, write all of it in one transaction.
+
+An importer declares rather than hand-writes:
+
+* `columns`: one `Column` per column of the file — its header and aliases, the parser of a filled cell, the
+  record field it fills, whether it is required (and which columns may stand in for it), whether a file without
+  it keeps the stored values. The pipeline reads the row from these, and is the only place that reports
+  a missing required value (REQUIRED).
+* `options`: what it needs besides the file (`Option`: a campaign, a cohort, a name) — the command line's
+  `--<name>` and the pages' parameters are made from them.
+* `permission`: the rule (profrost.core.rules) that allows loading this kind; may_import() and
+  importable_kinds() answer from it.
+* A `ModelImporter` (one model, one object per row) also derives from them the comparison with the stored
+  object (new / changed / unchanged, a column left out of the file keeping its values) and the write.
+
+Each importer is registered (`@register`) in `IMPORTERS` under the name the command line uses
+(`profrost import <kind>`) by its own app, from the app's AppConfig.ready(): this module knows no domain app.
 """
 
 import datetime
 import hashlib
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pghistory
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models import F
+
+from profrost.core import rules
 
 IMPORTERS = {}
 
+# The one message for an empty cell of a required column (a column may declare a more telling one).
+REQUIRED = "не заполнено обязательное поле"
+# The code of a ValidationError (raised by a parser or a check) that puts the row out of the user's scope:
+# such a row rejects the whole file (docs/security.md §14).
+OUT_OF_SCOPE = "out_of_scope"
+
 
 def register(cls):
+    if IMPORTERS.get(cls.kind, cls) is not cls:
+        raise ValueError(f"import kind {cls.kind!r} registered twice")
     IMPORTERS[cls.kind] = cls
     return cls
 
 
 def get_importer(kind):
-    # Importers live in their apps; importing the modules registers them.
-    import profrost.diagnostics.imports  # noqa: F401
-    import profrost.people.imports  # noqa: F401
-    import profrost.resources.imports  # noqa: F401
-    import profrost.structure.imports  # noqa: F401
-
     try:
         return IMPORTERS[kind]
     except KeyError as exc:
         raise FileRejected(f"неизвестный вид загрузки «{kind}»") from exc
+
+
+def may_import(user, kind):
+    """Whether `user` may load files of `kind`: the rule the importer declares as its permission."""
+    importer = IMPORTERS.get(kind)
+    return importer is not None and rules.allowed(user, importer.permission)
+
+
+def import_kinds():
+    """Every kind, in the order of the apps (INSTALLED_APPS: the layers), then of registration in an app."""
+    order = {config.name: i for i, config in enumerate(apps.get_app_configs())}
+
+    def place(kind):
+        config = apps.get_containing_app_config(IMPORTERS[kind].__module__)
+        return order[config.name] if config else len(order)
+
+    return sorted(IMPORTERS, key=place)
+
+
+def importable_kinds(user):
+    """The kinds `user` may load, in the order of import_kinds()."""
+    return [kind for kind in import_kinds() if may_import(user, kind)]
 
 
 class FileRejected(Exception):
@@ -44,10 +88,11 @@ class FileRejected(Exception):
 
 
 class RowError(Exception):
-    def __init__(self, header, message):
+    def __init__(self, header, message, out_of_scope=False):
         super().__init__(message)
         self.header = header
         self.message = message
+        self.out_of_scope = out_of_scope
 
 
 @dataclass
@@ -180,6 +225,8 @@ def read_rows(path, name):
 
 def _read_table(path, kind):
     """[(row number, values)] for row 1 and every non-blank row, or FileRejected."""
+    # Imported when a file is read: profrost.core.sheets is also the child process's own entry point
+    # (python -m profrost.core.sheets), a module that must not import Django.
     from profrost.core.sheets import SheetRejected, read_table
 
     limits = {
@@ -295,28 +342,140 @@ def norm_key(value):
     return " ".join(text(value).lower().replace("ё", "е").split())
 
 
+def lookup(table, value):
+    """table[norm_key(value)] or None; the common exact spelling is found without normalizing."""
+    if value.__class__ is str:
+        found = table.get(value.lower())
+        if found is not None:
+            return found
+    return table.get(norm_key(value))
+
+
+def is_empty(value):
+    """A cell that holds nothing: no value, or only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _gives_nothing(value):
+    """A filled cell whose parsed value is still nothing: no text, an empty list."""
+    return value is None or (not value and isinstance(value, (str, tuple, list, set, frozenset)))
+
+
+def choice(table, message):
+    """A parser of a label (or a synonym) found in `table` (see choice_lookup); `message` is the error for
+    anything else, with «{value}» where the cell's text goes."""
+
+    def parse(value):
+        found = lookup(table, value)
+        if found is None:
+            raise ValidationError(message.format(value=text(value)))
+        return found
+
+    return parse
+
+
+def allowed_labels(choices):
+    """«: допустимо a, b, c» — the tail of a choice's error that lists what the column accepts."""
+    return ": допустимо " + ", ".join(str(label) for _, label in choices)
+
+
+def limited(max_length):
+    """A text parser that refuses a text longer than the field it goes to."""
+
+    def parse(value):
+        value = text(value)
+        if len(value) > max_length:
+            raise ValidationError(f"не длиннее {max_length} символов (сейчас {len(value)})")
+        return value
+
+    return parse
+
+
+# --- declarations --------------------------------------------------------------------------------
+
+
+_TEXT_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a file.
+
+    header, aliases: the header and the other headers it is known by (case, spaces and ё/е aside).
+    field: the key of the row's record the value goes to (for a ModelImporter, the model's field; a
+        many-to-many field takes a set of ids); None: the column is only mapped (for the reader, or read by
+        the importer's own check()).
+    parse: a filled cell → its value, raising ValidationError with the message for the user (code
+        OUT_OF_SCOPE: the row is out of the user's scope); a string names a method of the importer (a look-up
+        in what prepare() loaded). Never called for an empty cell, which gives `default` ("" for text, else
+        None).
+    required: the file must have the column, and every row must fill it (a value that parses to nothing, like
+        «;» for a list, is not filled) — unless the file has, and the row fills, all the columns of one
+        alternative in `instead` (e.g. the organization's name for its INN). A required cell left empty is
+        reported as `missing`.
+    keep: (ModelImporter) a file without this column keeps the stored object's value.
+    """
+
+    header: str
+    field: str | None = None
+    parse: Callable | str = text
+    required: bool = False
+    aliases: tuple = ()
+    default: object = _TEXT_DEFAULT
+    missing: str = REQUIRED
+    instead: tuple = ()
+    keep: bool = False
+
+    def __post_init__(self):
+        if self.default is _TEXT_DEFAULT:
+            object.__setattr__(self, "default", "" if self.parse is text else None)
+        alternatives = tuple((a,) if isinstance(a, str) else tuple(a) for a in self.instead)
+        object.__setattr__(self, "instead", alternatives)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A value an importer needs besides the file, passed to it as the keyword argument `name`: on the command
+    line `--<name>`, on the pages a parameter of the link or of the posted form.
+
+    label: what it is, on the pages («Диагностика»); about: what to give on the command line («id
+    диагностики»), help: the command line's help. choices: () → the objects it may name (a queryset): the
+    option is one of their ids. When the pages get none, they show the page `ask` (which asks for it), or
+    else send the user back to the list with the message `missing`.
+    """
+
+    name: str
+    label: str
+    about: str
+    help: str
+    choices: Callable | None = None
+    ask: str = ""
+    missing: str = ""
+
+
 # --- importer base -------------------------------------------------------------------------------
 
 
-@dataclass
-class Column:
-    header: str
-    required: bool = False
-    aliases: tuple = ()
-
-
 class Importer:
-    """Subclasses declare `kind`, `title`, `columns`, and implement prepare/clean/diff/write.
+    """Subclasses declare `kind`, `title`, `permission`, `columns` (and `options`), and implement prepare /
+    check / key / diff / write.
 
-    clean(row, number) gets {header: raw value} and returns a cleaned record, or raises RowError
-    (a list of RowErrors via `errors`). `out_of_scope` RowErrors reject the whole file (docs/security.md §14).
+    A row goes through clean(row, number): read() parses the declared columns into a record, check() applies
+    the rules across columns and the look-ups, finish() gives what is kept of the record. Every error of the row
+    is collected (RowCleaner); an OUT_OF_SCOPE error rejects the whole file (docs/security.md §14).
     """
 
     kind = ""
     title = ""
+    permission = ""  # the rule (profrost.core.rules) that allows loading this kind
+    # The message that refuses a file loaded on behalf of a user the permission does not allow ("" — the pages
+    # and the command line's caller decide).
+    refusal = ""
+    options: tuple = ()
     columns: list = []
     example: list = []
-    reference_sheets: list = []  # [(title, header, values)] for the template
+    reference_sheets: list = []  # [(title, values)] for the template
+    duplicate_header = ""
 
     def __init__(self, user=None):
         self.user = user
@@ -325,7 +484,12 @@ class Importer:
     def headers(self):
         return [c.header for c in self.columns]
 
+    def check_permission(self):
+        if self.refusal and self.user is not None and not rules.allowed(self.user, self.permission):
+            raise FileRejected(self.refusal.format(title=self.title))
+
     def map_headers(self, headers):
+        self.check_permission()
         index = {}
         wanted = {norm_key(c.header): c.header for c in self.columns}
         for c in self.columns:
@@ -335,25 +499,84 @@ class Importer:
             key = wanted.get(norm_key(h))
             if key and key not in index:
                 index[key] = i
-        missing = [c.header for c in self.columns if c.required and c.header not in index]
-        missing = [m for m in missing if not self.alternative_present(m, index)]
+        missing = [
+            c.header
+            for c in self.columns
+            if c.required
+            and c.header not in index
+            and not any(all(h in index for h in alternative) for alternative in c.instead)
+        ]
         if missing:
             names = ", ".join(f"«{m}»" for m in missing)
             raise FileRejected(
                 f"в файле нет обязательных столбцов: {names}. Проверьте строку заголовков "
                 "(и кодировку файла: UTF-8 или Windows-1251)"
             )
+        self.present = set(index)
         return index
 
-    def alternative_present(self, header, index):
-        """A required column that another column may replace (e.g. ИНН or name + municipality)."""
-        return False
+    def parser(self, column):
+        return getattr(self, column.parse) if isinstance(column.parse, str) else column.parse
+
+    def _plan(self):
+        # The declarations as plain tuples, once per import: read() runs for every row.
+        plan = self.__dict__.get("_read_plan")
+        if plan is None:
+            plan = self.__dict__["_read_plan"] = []
+            for c in self.columns:
+                if c.field is not None or c.required:
+                    parse = self.parser(c)
+                    plan.append(
+                        (c.header, c.field, parse, parse is text, c.required, c.default, c.missing, c.instead)
+                    )
+        return plan
+
+    def read(self, row, c):
+        """The record of the row's declared columns; errors go to the RowCleaner `c`."""
+        record = {}
+        for header, key, parse, plain, required, default, missing, instead in self._plan():
+            raw = row.get(header)
+            if raw.__class__ is str:
+                raw = raw.strip()  # (a text cell is stripped once: the parsers get it stripped)
+                if raw and plain:
+                    if key is not None:
+                        record[key] = raw
+                    continue
+            if raw is None or raw == "":
+                if required and not any(
+                    all(not is_empty(row.get(h)) for h in alternative) for alternative in instead
+                ):
+                    c.error(header, missing)
+                value = default
+            else:
+                try:
+                    value = parse(raw)
+                except ValidationError as exc:
+                    c.invalid(header, exc)
+                    value = default
+                else:
+                    if required and _gives_nothing(value):  # e.g. «;» in a list of codes
+                        c.error(header, missing)
+            if key is not None:
+                record[key] = value
+        return record
 
     def prepare(self, records):  # load lookups once
         pass
 
     def clean(self, row, number):
-        raise NotImplementedError
+        c = RowCleaner()
+        record = self.read(row, c)
+        self.check(c, record, row, number)
+        c.done()
+        return self.finish(record)
+
+    def check(self, c, record, row, number):
+        """The rules across columns, and look-ups that need more than one cell: errors go to `c`."""
+
+    def finish(self, record):
+        """What is kept of a valid row's record until the write."""
+        return record
 
     def key(self, record):
         raise NotImplementedError
@@ -364,6 +587,119 @@ class Importer:
 
     def write(self, classified, progress):
         raise NotImplementedError
+
+
+class ModelImporter(Importer):
+    """An importer of one model, one object per row, found again by its natural key (find()).
+
+    From the declarations: the fields compared with the stored object and written are the columns' fields that
+    are the model's (`fields`; its many-to-many fields: `m2m`); a text column longer than its model field is a
+    row error; a `keep` column left out of the file keeps the stored values; a changed object's version goes up.
+    """
+
+    model = None
+    fields: tuple = None  # compared and updated; default: the columns' fields that are the model's
+    batch_size = 2000
+
+    def __init__(self, user=None):
+        super().__init__(user)
+        meta = self.model._meta
+        attnames = {f.attname: f for f in meta.concrete_fields}
+        m2m = {f.name for f in meta.many_to_many}
+        declared = [c.field for c in self.columns if c.field]
+        if self.fields is None:
+            self.fields = tuple(f for f in declared if f in attnames)
+        self.m2m = tuple(f for f in declared if f in m2m)
+        self.attnames = attnames
+        self.keep = {c.header: c.field for c in self.columns if c.keep}
+
+    def parser(self, column):
+        parse = super().parser(column)
+        model_field = self.attnames.get(column.field)
+        if parse is text and isinstance(model_field, models.CharField) and model_field.max_length:
+            return limited(model_field.max_length)
+        return parse
+
+    def find(self, record):
+        """The stored object this record describes, or None (a new one)."""
+        raise NotImplementedError
+
+    def stored_links(self, obj):
+        """{many-to-many field: set of ids} of a stored object (what prepare() loaded)."""
+        return {}
+
+    def changed_beyond(self, obj, record):
+        """Whether anything besides the fields and links changed (e.g. a cohort's quotas)."""
+        return False
+
+    def keep_absent(self, record, obj, links):
+        """A column left out of the file keeps the stored values (a narrower file never erases what it does
+        not mention)."""
+        for header, name in self.keep.items():
+            if header in self.present:
+                continue
+            record[name] = frozenset(links.get(name, ())) if name in self.m2m else getattr(obj, name)
+
+    def diff(self, records):
+        out = []
+        for record in records:
+            obj = self.find(record)
+            if obj is None:
+                out.append((record, "new"))
+                continue
+            record["_pk"] = obj.pk
+            links = self.stored_links(obj)
+            self.keep_absent(record, obj, links)
+            changed = (
+                any(getattr(obj, f) != record[f] for f in self.fields)
+                or any(set(links.get(m, ())) != set(record[m]) for m in self.m2m)
+                or self.changed_beyond(obj, record)
+            )
+            out.append((record, "changed" if changed else "unchanged"))
+        return out
+
+    def new_values(self, record):
+        """The field values of a new object: the record's model fields (extend for fixed values)."""
+        return {k: v for k, v in record.items() if k in self.attnames}
+
+    def write(self, classified, progress):
+        model = self.model
+        new = [r for r, s in classified if s == "new"]
+        created = model.objects.bulk_create(
+            [model(**self.new_values(r)) for r in new], batch_size=self.batch_size
+        )
+        for obj, record in zip(created, new, strict=True):
+            record["_pk"] = obj.pk
+        changed = [r for r, s in classified if s == "changed"]
+        if changed:
+            model.objects.bulk_update(
+                [model(pk=r["_pk"], **{f: r[f] for f in self.fields}) for r in changed],
+                list(self.fields),
+                batch_size=self.batch_size,
+            )
+            if "version" in self.attnames:
+                model.objects.filter(pk__in=[r["_pk"] for r in changed]).update(version=F("version") + 1)
+        for name in self.m2m:
+            replace_links(model, name, {r["_pk"]: r[name] for r, _ in classified})
+        self.after_write(classified)
+        progress(len(classified))
+
+    def after_write(self, classified):
+        """What else the write does (e.g. a cohort's quotas)."""
+
+
+def replace_links(model, name, sets):
+    """sets: {owner pk: iterable of target pks} — replaces each owner's links of the many-to-many `name`."""
+    if not sets:
+        return
+    m2m = model._meta.get_field(name)
+    through = m2m.remote_field.through
+    owner, target = f"{m2m.m2m_field_name()}_id", f"{m2m.m2m_reverse_field_name()}_id"
+    through.objects.filter(**{f"{owner}__in": list(sets)}).delete()
+    through.objects.bulk_create(
+        [through(**{owner: o, target: t}) for o, targets in sets.items() for t in targets],
+        batch_size=2000,
+    )
 
 
 def run_import(
@@ -420,11 +756,11 @@ def run_import(
         except RowErrors as exc:
             for e in exc.errors:
                 result.errors.append((number, e.header, e.message))
-                result.out_of_scope |= getattr(e, "out_of_scope", False)
+                result.out_of_scope |= e.out_of_scope
             result.skipped.append((number, _display_raw(raw), "; ".join(e.message for e in exc.errors)))
         except RowError as exc:
             result.errors.append((number, exc.header, exc.message))
-            result.out_of_scope |= getattr(exc, "out_of_scope", False)
+            result.out_of_scope |= exc.out_of_scope
             result.skipped.append((number, _display_raw(raw), exc.message))
         if n % 5000 == 0:
             report(n, result.total * 2, "проверка")
@@ -473,18 +809,26 @@ class RowCleaner:
         self.errors = []
 
     def field(self, header, fn, *args):
+        """fn(*args), or None with its ValidationError recorded under `header`."""
         try:
             return fn(*args)
         except ValidationError as exc:
-            self.errors.append(RowError(header, "; ".join(exc.messages)))
+            self.invalid(header, exc)
         except RowError as exc:
             self.errors.append(exc)
         return None
 
+    def invalid(self, header, exc):
+        """A ValidationError: one error per message; code OUT_OF_SCOPE marks the row out of scope."""
+        out_of_scope = any(e.code == OUT_OF_SCOPE for e in exc.error_list)
+        for message in exc.messages:
+            self.error(header, message, out_of_scope=out_of_scope)
+
     def error(self, header, message, out_of_scope=False):
-        err = RowError(header, message)
-        err.out_of_scope = out_of_scope
-        self.errors.append(err)
+        self.errors.append(RowError(header, message, out_of_scope))
+
+    def has_error(self, header):
+        return any(e.header == header for e in self.errors)
 
     def done(self):
         if self.errors:
@@ -500,8 +844,6 @@ ANALYZE_AFTER_ROWS = 10_000
 def copy_rows(table, columns, rows):
     """COPY rows into a table. History triggers still fire; the first statement carries pghistory's
     context (a transaction-local setting) into the transaction, so the COPY is attributed too."""
-    from django.db import connection
-
     with connection.cursor() as cur:
         # pghistory prepends its context to writing statements (not SELECTs): a no-op does it.
         cur.execute("DO $$ BEGIN END $$")
@@ -521,8 +863,6 @@ def copy_rows(table, columns, rows):
 
 def copy_update(table, key, columns, rows):
     """UPDATE table SET columns FROM a COPY-filled temporary table, matched on `key`."""
-    from django.db import connection
-
     temp = f"tmp_update_{table}"
     cols = [key, *columns]
     with connection.cursor() as cur:
@@ -535,3 +875,10 @@ def copy_update(table, key, columns, rows):
         assignments = ", ".join(f"{c} = s.{c}" for c in columns)
         cur.execute(f"UPDATE {table} t SET {assignments} FROM {temp} s WHERE t.{key} = s.{key}")
         cur.execute(f"DROP TABLE {temp}")
+
+
+def fetch(sql, values):
+    """One query with an array parameter: a long IN (…) list costs Django more than the database."""
+    with connection.cursor() as cur:
+        cur.execute(sql, [list(values)])
+        return cur.fetchall()

@@ -1,13 +1,26 @@
 """Writing to the security journal. Never a password, never a full SNILS."""
 
+import ipaddress
+
+from django.conf import settings
+
 from profrost.core.models import JournalEntry
 from profrost.core.scoping import scope_of
 
 
 def client_ip(request):
+    """The client's address: REMOTE_ADDR, or behind our reverse proxy (BEHIND_PROXY) the X-Real-IP header that
+    the proxy sets from the connection (never one the client sent: nginx overwrites it). The lockout (axes)
+    reads the same headers in the same order (settings.AXES_IPWARE_META_PRECEDENCE_ORDER)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    for key in settings.AXES_IPWARE_META_PRECEDENCE_ORDER:
+        value = request.META.get(key, "").split(",")[0].strip()
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            continue
+    return None
 
 
 def _storable(value):

@@ -22,6 +22,17 @@ class JournalAction(models.TextChoices):
     ROLE_CHANGE = "role_change", "Изменение ролей"
 
 
+# How an action ended, as the journal page says it (the stored codes are English and stay so).
+JOURNAL_RESULTS = {
+    "success": "успешно",
+    "failure": "неудача",
+    "failed": "неудача",
+    "denied": "отказано",
+    "locked": "заблокировано",
+    "preview": "проверка без записи",
+}
+
+
 class JournalEntry(models.Model):
     """Who did what to personal data, from where, with what result (docs/security.md §16–§17).
 
@@ -53,6 +64,9 @@ class JournalEntry(models.Model):
     def __str__(self):
         return f"{self.at:%d.%m.%Y %H:%M} {self.username} {self.get_action_display()}"
 
+    def get_result_display(self):
+        return JOURNAL_RESULTS.get(self.result, self.result)
+
 
 class TaskProgress(models.Model):
     """Progress of a background job, polled by the page (htmx) so the user can leave and come back."""
@@ -71,6 +85,9 @@ class TaskProgress(models.Model):
     message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A file the job made for its user to download (core.downloads), named as the user will see it.
+    file = models.FileField(upload_to="downloads/%Y/%m/", blank=True)
+    filename = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -127,3 +144,23 @@ class ImportJob(models.Model):
     @property
     def finished(self):
         return self.state not in (self.State.VALIDATING, self.State.IMPORTING)
+
+
+class Notification(models.Model):
+    """An in-system notification (the bell), for any app's events: approvals, returns, deadlines.
+    Written by profrost.core.notifications.notify."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField("текст", max_length=500)
+    url = models.CharField("ссылка", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "уведомление"
+        verbose_name_plural = "уведомления"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="core_notification_unread")]
+
+    def __str__(self):
+        return self.text

@@ -331,6 +331,7 @@ def _blank(values):
 
 def read_xlsx(path, limits, emit):
     """Bound, then read the first sheet; emit (number, values) for row 1 and every non-blank row."""
+    # Imported in the child process that parses the upload (only it needs the parser).
     from python_calamine import CalamineWorkbook
 
     source = str(path)
@@ -419,6 +420,7 @@ def read_csv(path, limits, emit):
 
 
 def _child_main(spec):
+    # POSIX-only and needed only in the child process, where the limits are set.
     import resource
 
     memory, cpu = spec["memory"], spec["cpu"]

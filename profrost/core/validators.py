@@ -1,6 +1,9 @@
-"""Validators shared by forms, the API and imports (one SNILS rule everywhere)."""
+"""Validators shared by forms, the API and imports (one SNILS rule, one INN rule everywhere)."""
 
+import datetime
+import os
 import re
+import uuid
 
 from django.core.exceptions import ValidationError
 
@@ -60,12 +63,35 @@ def inn10(first9):
     return first9 + str(sum(w * int(d) for w, d in zip(INN10_WEIGHTS, first9)) % 11 % 10)
 
 
+def validate_inn(value):
+    """An INN: 10 digits (a legal entity) with its check digit, or 12 digits (two check digits); "" for none.
+    Spaces are dropped; a spreadsheet's number cell is read as its digits."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    digits = str(value).strip().replace(" ", "")
+    if not digits:
+        return ""
+    if not (digits.isascii() and digits.isdigit()) or len(digits) not in (10, 12):
+        raise ValidationError("ИНН должен состоять из 10 или 12 цифр")
+    d = [int(c) for c in digits]
+    if len(d) == 10:
+        ok = inn10(digits[:9]) == digits
+    else:
+        w1 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
+        w2 = [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
+        ok = (
+            sum(a * b for a, b in zip(w1, d)) % 11 % 10 == d[10]
+            and sum(a * b for a, b in zip(w2, d)) % 11 % 10 == d[11]
+        )
+    if not ok:
+        raise ValidationError("неверная контрольная цифра ИНН")
+    return digits
+
+
 def generated_upload_name(folder, filename):
     """The stored name of an attached file: a generated name under a dated folder, keeping only the
     (lower-case) extension — an uploaded name never becomes a path (docs/security.md §13)."""
-    import datetime
-    import os
-    import uuid
-
     ext = os.path.splitext(filename)[1].lower()[:10]
     return f"{folder}/{datetime.date.today():%Y/%m}/{uuid.uuid4().hex}{ext}"

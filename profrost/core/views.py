@@ -1,17 +1,13 @@
-from django.shortcuts import redirect, render
+"""Core's own pages: the error pages and the notifications."""
 
-from profrost.accounts import permissions
-from profrost.core.filters import ChoiceFilter, FilterForm, TextFilter
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from profrost.core import downloads
 from profrost.core.journal import journal
-from profrost.core.models import JournalAction
-from profrost.core.scoping import scope_of
-
-
-def home(request):
-    scope = scope_of(request.user)
-    if request.user.person_id and permissions.has_only_personal_roles(request.user):
-        return redirect("people:me")
-    return render(request, "core/home.html", {"scope": scope})
+from profrost.core.models import JournalAction, Notification, TaskProgress
+from profrost.core.paging import page_of
 
 
 def error_403(request, exception=None):
@@ -28,30 +24,31 @@ def error_500(request):
     return render(request, "500.html", status=500)
 
 
-class JournalFilter(FilterForm):
-    action = ChoiceFilter(label="Событие", choices=JournalAction.choices)
-    user = TextFilter(label="Пользователь", max_length=150)
+def notifications(request):
+    """The user's own notifications (the bell); POST marks them all read."""
+    qs = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notifications")
+    return render(request, "core/notifications.html", {"page": page_of(request, qs)})
 
 
-def journal_list(request):
-    """The security journal, for the region's administrators only."""
-    from django.core.exceptions import PermissionDenied
-    from django.core.paginator import Paginator
+def notification_open(request, pk):
+    note = get_object_or_404(Notification, pk=pk, user=request.user)
+    if note.read_at is None:
+        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+    return redirect(note.url or "notifications")
 
-    from profrost.core.models import JournalEntry
 
-    if not permissions.may_view_journal(request.user):
-        raise PermissionDenied
-    entries = JournalEntry.objects.all()
-    params = JournalFilter.of(request).values
-    action, username = params["action"], params["user"]
-    if action:
-        entries = entries.filter(action=action)
-    if username:
-        entries = entries.filter(username__istartswith=username)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "core/journal_list.html",
-        {"page": page, "actions": JournalAction.choices, "action": action, "username": username},
-    )
+def download_status(request, pk):
+    """A download being prepared: its progress (polled), then the link to the file. Its requester only."""
+    progress = get_object_or_404(TaskProgress, pk=pk, user=request.user, kind=downloads.KIND)
+    template = "core/_download.html" if request.htmx else "core/download.html"
+    return render(request, template, {"progress": progress})
+
+
+def download_file(request, pk):
+    progress = get_object_or_404(TaskProgress, pk=pk, user=request.user, kind=downloads.KIND)
+    if progress.state != TaskProgress.State.DONE or not progress.file:
+        raise Http404
+    return FileResponse(progress.file.open("rb"), as_attachment=True, filename=progress.filename)

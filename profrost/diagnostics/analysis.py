@@ -20,9 +20,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.postgres.aggregates import Corr
 from django.db import connection
 from django.db.models import Avg, Count, F, Q
+from django.db.models.functions import Coalesce, TruncDate
 
 from profrost.core.sql import subquery
-from profrost.diagnostics.models import Competence, CompetenceResult, Item, ItemScore, ResultStatus
+from profrost.diagnostics.models import (
+    Campaign,
+    Competence,
+    CompetenceResult,
+    Item,
+    ItemScore,
+    ResultLevel,
+    ResultStatus,
+)
 from profrost.people.models import Employment
 
 TOO_EASY = Decimal("0.95")
@@ -37,7 +46,7 @@ GROUPS = {
     "subject": "subjects",
 }
 
-LEVELS = ["высокий", "повышенный", "базовый", "удовлетворительный", "низкий"]
+LEVELS = ResultLevel.values  # highest first
 
 
 def rounded(value, places):
@@ -134,11 +143,16 @@ def competences(results):
 def levels(results, five_levels=False):
     counts = dict(results.values_list("level").annotate(n=Count("pk")).values_list("level", "n"))
     total = sum(counts.values())
-    names = [name for name in LEVELS if five_levels or name in counts or name != "удовлетворительный"]
+    names = [name for name in LEVELS if five_levels or name in counts or name != ResultLevel.SATISFACTORY]
     return [
         {"level": name, "n": counts.get(name, 0), "share": share(counts.get(name, 0), total)}
         for name in names
     ]
+
+
+def campaign_levels(campaign, results):
+    """The distribution of levels of a campaign's (narrowed) results: five levels where its instrument has them."""
+    return levels(results, campaign.instrument.satisfactory_from is not None)
 
 
 HEAT_MAP_SQL = """
@@ -189,7 +203,7 @@ def report(campaign, campaign_results, **groups):
     results = narrow(campaign_results, **groups)
     comps = competences(results)
     codes = [c["code"] for c in comps]
-    level_rows = levels(results, campaign.instrument.satisfactory_from is not None)
+    level_rows = campaign_levels(campaign, results)
     return {
         "participants": sum(lv["n"] for lv in level_rows),
         "items": items(results),
@@ -198,6 +212,69 @@ def report(campaign, campaign_results, **groups):
         "codes": codes,
         "heat_map": heat_map(results, codes),
     }
+
+
+# Every version of an instrument: its ancestors and its descendants along Instrument.previous (a chain).
+FAMILY_SQL = """
+WITH RECURSIVE up(id, previous_id) AS (
+    SELECT id, previous_id FROM diagnostics_instrument WHERE id = %(id)s
+    UNION SELECT i.id, i.previous_id FROM diagnostics_instrument i JOIN up ON i.id = up.previous_id
+), down(id) AS (
+    SELECT id FROM diagnostics_instrument WHERE id = %(id)s
+    UNION SELECT i.id FROM diagnostics_instrument i JOIN down ON i.previous_id = down.id
+)
+SELECT id FROM up UNION SELECT id FROM down
+"""
+
+
+def family_campaigns(campaign):
+    """The campaigns run with any version of the campaign's instrument, oldest first: by start date (a campaign
+    without one by the day it was created)."""
+    with connection.cursor() as cur:
+        cur.execute(FAMILY_SQL, {"id": campaign.instrument_id})
+        instruments = [row[0] for row in cur.fetchall()]
+    return (
+        Campaign.objects.filter(instrument_id__in=instruments)
+        .annotate(day=Coalesce("start", TruncDate("created_at")))
+        .order_by("day", "created_at", "pk")
+    )
+
+
+def trend(campaign, visible_results, **groups):
+    """The share of participants in deficit per competence across the campaigns of the instrument's versions
+    (family_campaigns) that have scored results in the group — each column is `competences()` of that campaign,
+    the same figures its own report shows. None when fewer than two campaigns have results.
+
+    {"campaigns": [Campaign], "participants": [n per campaign],
+     "rows": [{"code", "name", "shares": [deficit share or None], "cells": [competences() row or None]}]}"""
+    columns, participants, measured = [], [], []
+    for other in family_campaigns(campaign):
+        results = narrow(visible_results.filter(campaign=other), **groups)
+        n = results.count()
+        if n:
+            columns.append(other)
+            participants.append(n)
+            measured.append({c["code"]: c for c in competences(results)})
+    if len(columns) < 2:
+        return None
+    codes = {code for by_code in measured for code in by_code}
+    rows = []
+    for code, name in (
+        Competence.objects.filter(code__in=codes)
+        .order_by("group__order", "order", "code")
+        .values_list("code", "name")
+    ):
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "shares": [
+                    by_code[code]["deficit_share"] if code in by_code else None for by_code in measured
+                ],
+                "cells": [by_code.get(code) for by_code in measured],
+            }
+        )
+    return {"campaigns": columns, "participants": participants, "rows": rows}
 
 
 def report_sheets(data):

@@ -3,8 +3,11 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from profrost.accounts.models import RoleCode, User
 from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
-from profrost.diagnostics.models import Competence
+from profrost.diagnostics.imports import parse_key
+from profrost.diagnostics.models import Campaign, CampaignKind, Competence, Instrument, Item, ItemType
+from profrost.structure.models import Organization
 
 
 class CompetenceForm(BootstrapMixin, forms.ModelForm):
@@ -28,8 +31,6 @@ class CompetenceForm(BootstrapMixin, forms.ModelForm):
 
 class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
     class Meta:
-        from profrost.diagnostics.models import Campaign
-
         model = Campaign
         fields = [
             "instrument",
@@ -59,11 +60,7 @@ class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs):
-        from profrost.diagnostics.models import Instrument
-
         super().__init__(*args, **kwargs)
-        from profrost.accounts.models import RoleCode, User
-
         self.fields["instrument"].queryset = Instrument.objects.current()
         self.fields["organizations_inn"] = forms.CharField(
             label="Организации (ИНН, по одному в строке)",
@@ -75,9 +72,10 @@ class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
             self.fields["organizations_inn"].initial = "\n".join(
                 self.instance.organizations.exclude(inn="").values_list("inn", flat=True)
             )
-        from profrost.resources.models import Cohort
-
-        self.fields["cohort"].queryset = Cohort.objects.select_related("program").order_by("-start")
+        # The field's own queryset (resources.Cohort): resources sit above diagnostics, no import of them.
+        self.fields["cohort"].queryset = (
+            self.fields["cohort"].queryset.select_related("program").order_by("-start")
+        )
         self.fields["experts"].queryset = User.objects.filter(
             is_active=True, roles__role=RoleCode.EXPERT
         ).distinct()
@@ -85,22 +83,18 @@ class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         inns = [x.strip() for x in re.split(r"[\s,;]+", data.get("organizations_inn") or "") if x.strip()]
-        from profrost.structure.models import Organization
-
         found = dict(Organization.objects.filter(inn__in=inns).values_list("inn", "pk"))
         unknown = [x for x in inns if x not in found]
         if unknown:
             self.add_error("organizations_inn", "Не найдены организации с ИНН: " + ", ".join(unknown[:20]))
         data["organization_ids"] = list(found.values())
-        if data.get("cohort") and data.get("kind") != "course":
+        if data.get("cohort") and data.get("kind") != CampaignKind.COURSE:
             self.add_error("cohort", "Учебная группа указывается только для диагностики курса")
         return data
 
 
 class InstrumentSettingsForm(BootstrapMixin, forms.ModelForm):
     class Meta:
-        from profrost.diagnostics.models import Instrument
-
         model = Instrument
         fields = [
             "high_from",
@@ -137,8 +131,6 @@ class ItemForm(BootstrapMixin, forms.ModelForm):
     )
 
     class Meta:
-        from profrost.diagnostics.models import Item
-
         model = Item
         fields = ["text", "type", "options_text", "key", "tolerance", "max_score", "rubric", "competences"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3}), "rubric": forms.Textarea(attrs={"rows": 3})}
@@ -154,9 +146,6 @@ class ItemForm(BootstrapMixin, forms.ModelForm):
         self.fields["key"].required = False
 
     def clean(self):
-        from profrost.diagnostics.imports import parse_key
-        from profrost.diagnostics.models import ItemType
-
         data = super().clean()
         data["options"] = [o.strip() for o in data.get("options_text", "").splitlines() if o.strip()]
         max_score = data.get("max_score")

@@ -1,19 +1,48 @@
-"""An instrument's item map from a spreadsheet: «Номер», «Компетенция» (codes separated by «;»),
-«Макс. балл» are required; «Тип», «Ключ», «Текст» are optional. A federal item map (what ФИОКО sends: number,
-competence, maximum) has no type, key or text: its items are scored outside the system — results arrive as
-points per item — and are stored as items an expert scores («Развёрнутый ответ»), which need no key.
+"""Diagnostics from spreadsheets: an instrument's item map, and the results of a federal procedure.
 
-Importing the same map under the same name changes nothing; a changed map becomes a new version.
+An item map: «Номер», «Компетенция» (codes separated by «;»), «Макс. балл» are required; «Тип», «Ключ», «Текст»
+are optional. A federal item map (what ФИОКО sends: number, competence, maximum) has no type, key or text: its
+items are scored outside the system — results arrive as points per item — and are stored as items an expert
+scores («Развёрнутый ответ»), which need no key. Importing the same map under the same name changes nothing; a
+changed map becomes a new version.
 """
 
 import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 
-from profrost.core.imports import Column, Importer, RowCleaner, choice_lookup, norm_key, register, text
-from profrost.diagnostics.models import Competence, Instrument, Item, ItemType
+from profrost.core.imports import (
+    ANALYZE_AFTER_ROWS,
+    OUT_OF_SCOPE,
+    Column,
+    FileRejected,
+    Importer,
+    Option,
+    choice,
+    choice_lookup,
+    copy_rows,
+    norm_key,
+    parse_date,
+    register,
+    text,
+)
+from profrost.core.scoping import scope_of
+from profrost.core.validators import normalize_snils
+from profrost.diagnostics.actions import recompute_results
+from profrost.diagnostics.models import (
+    Campaign,
+    Competence,
+    Instrument,
+    Item,
+    ItemScore,
+    ItemType,
+    Result,
+    ResultStatus,
+)
 from profrost.diagnostics.scoring import to_decimal
+from profrost.people.models import Person
 
 TYPES = choice_lookup(
     ItemType.choices,
@@ -56,26 +85,54 @@ def parse_key(item_type, raw):
     return key, tolerance
 
 
+def _positive(value):
+    number = to_decimal(value)
+    if number is None or number <= 0:
+        raise ValidationError("нужно положительное число")
+    return number
+
+
+def _options(value):
+    return [o.strip() for o in text(value).split("|") if o.strip()]
+
+
 @register
 class ItemMapImporter(Importer):
     kind = "instrument"
     title = "Карта заданий инструмента"
+    permission = "manage_campaigns"
+    options = (
+        Option(
+            "name",
+            "Инструмент",
+            about="наименование инструмента",
+            help="наименование (для загрузки карты заданий инструмента)",
+            ask="core/import_instrument_name.html",
+        ),
+    )
     duplicate_header = "Номер"
     columns = [
-        Column("Номер", required=True),
-        Column("Компетенция", required=True),
-        Column("Макс. балл", required=True, aliases=("Максимальный балл",)),
-        Column("Тип"),  # blank: scored outside the system (a federal map)
-        Column("Ключ"),
-        Column("Текст"),
-        Column("Варианты", aliases=("Варианты ответа",)),
-        Column("Критерии", aliases=("Критерии оценивания",)),
+        Column("Номер", "number", required=True),
+        Column(
+            "Компетенция",
+            "competences",
+            "competence_ids",
+            required=True,
+            missing="не указана ни одна компетенция",
+        ),
+        Column("Макс. балл", "max_score", _positive, required=True, aliases=("Максимальный балл",)),
+        # A blank type: scored outside the system (a federal map).
+        Column("Тип", "type", choice(TYPES, "неизвестный тип задания «{value}»")),
+        Column("Ключ", "key"),
+        Column("Текст", "text"),
+        Column("Варианты", "options", _options, aliases=("Варианты ответа",), default=()),
+        Column("Критерии", "rubric", aliases=("Критерии оценивания",)),
     ]
     example = ["1", "МТ1; МТ4", "2", "Один вариант ответа", "3", "", "", ""]
 
     def __init__(self, user=None, name=""):
         super().__init__(user)
-        self.name = name.strip()
+        self.name = (name or "").strip()
         self.created_id = None
 
     @property
@@ -91,59 +148,39 @@ class ItemMapImporter(Importer):
         self.competences = {c.code.upper(): c.pk for c in Competence.objects.all()}
         self.active = set(Competence.objects.filter(is_active=True).values_list("code", flat=True))
 
-    def clean(self, row, number):
-        c = RowCleaner()
-        item_number = text(row.get("Номер"))
-        if not item_number:
-            c.error("Номер", "не заполнено обязательное поле")
-        codes = [code.strip().upper() for code in text(row.get("Компетенция")).split(";") if code.strip()]
-        if not codes:
-            c.error("Компетенция", "не указана ни одна компетенция")
+    def competence_ids(self, value):
+        codes = [code.strip().upper() for code in text(value).split(";") if code.strip()]
+        errors = []
         for code in codes:
             if code not in self.competences:
-                c.error("Компетенция", f"неизвестный код компетенции «{code}»")
+                errors.append(f"неизвестный код компетенции «{code}»")
             elif code not in self.active:
-                c.error("Компетенция", f"компетенция «{code}» выведена из употребления")
-        max_score = to_decimal(row.get("Макс. балл"))
-        if max_score is None or max_score <= 0:
-            c.error("Макс. балл", "нужно положительное число")
-        type_raw = text(row.get("Тип"))
-        if type_raw:
-            item_type = TYPES.get(norm_key(type_raw))
-            if item_type is None:
-                c.error("Тип", f"неизвестный тип задания «{type_raw}»")
-        elif text(row.get("Ключ")):
-            item_type = None
-            c.error("Тип", "указан ключ, но не указан тип задания: укажите «Тип» или уберите ключ")
-        else:
-            # No type and no key: the item is scored outside the system (points come with the results).
-            item_type = ItemType.OPEN
+                errors.append(f"компетенция «{code}» выведена из употребления")
+        if errors:
+            raise ValidationError(errors)
+        return tuple(sorted(self.competences[x] for x in codes))
+
+    def check(self, c, r, row, number):
+        if r["type"] is None and not c.has_error("Тип"):
+            if r["key"]:
+                c.error("Тип", "указан ключ, но не указан тип задания: укажите «Тип» или уберите ключ")
+            else:
+                # No type and no key: the item is scored outside the system (points come with the results).
+                r["type"] = ItemType.OPEN
         key, tolerance = "", Decimal(0)
-        if item_type:
-            parsed = c.field("Ключ", parse_key, item_type, row.get("Ключ"))
+        if r["type"]:
+            parsed = c.field("Ключ", parse_key, r["type"], r["key"])
             if parsed:
                 key, tolerance = parsed
-        options = [o.strip() for o in text(row.get("Варианты")).split("|") if o.strip()]
-        if item_type in (ItemType.SINGLE, ItemType.MULTIPLE) and options and key:
+        options = r["options"] = list(r["options"])
+        if r["type"] in (ItemType.SINGLE, ItemType.MULTIPLE) and options and key:
             numbers = [k.strip() for k in key.split(";") if k.strip()]
             if any(
                 not (k.isascii() and k.isdigit() and len(k) < 5) or not 1 <= int(k) <= len(options)
                 for k in numbers
             ):
                 c.error("Ключ", f"ключ «{key}» должен указывать номера вариантов от 1 до {len(options)}")
-        c.done()
-        return {
-            "number": item_number,
-            "options": options,
-            "rubric": text(row.get("Критерии")),
-            "position": number,
-            "type": item_type,
-            "key": key,
-            "tolerance": tolerance,
-            "max_score": max_score,
-            "text": text(row.get("Текст")),
-            "competences": tuple(sorted(self.competences[x] for x in codes)),
-        }
+        r["key"], r["tolerance"], r["position"] = key, tolerance, number
 
     def key(self, record):
         return record["number"]
@@ -216,6 +253,10 @@ class ItemMapImporter(Importer):
         progress(len(classified))
 
 
+def _campaigns():
+    return Campaign.objects.select_related("instrument").order_by("-created_at")
+
+
 @register
 class ResultImporter(Importer):
     """Results of a federal procedure: «СНИЛС» (or «Фамилия», «Имя», «Отчество», «Дата рождения»), «Дата»,
@@ -223,52 +264,52 @@ class ResultImporter(Importer):
 
     kind = "results"
     title = "Результаты диагностики"
+    permission = "manage_campaigns"
+    options = (
+        Option(
+            "campaign",
+            "Диагностика",
+            about="id диагностики",
+            help="id диагностики (для загрузки результатов)",
+            choices=_campaigns,
+            ask="core/import_choose_campaign.html",
+        ),
+    )
     duplicate_header = "СНИЛС"
-    PERSON_COLUMNS = ["СНИЛС", "Фамилия", "Имя", "Отчество", "Дата рождения", "Дата"]
 
     def __init__(self, user=None, campaign=None):
-        from profrost.diagnostics.models import Campaign
-
         super().__init__(user)
         self.campaign = (
             campaign if isinstance(campaign, Campaign) else Campaign.objects.filter(pk=campaign).first()
         )
         if self.campaign is None:
-            from profrost.core.imports import FileRejected
-
             raise FileRejected("диагностика не найдена")
         self.items = list(self.campaign.instrument.items.order_by("position"))
         self.columns = [
-            Column("СНИЛС", required=True),
+            # Without a SNILS, a person is found by name and birth date (read by check()).
+            Column("СНИЛС", required=True, instead=(("Фамилия", "Имя", "Дата рождения"),)),
             Column("Фамилия"),
             Column("Имя"),
             Column("Отчество"),
             Column("Дата рождения"),
-            Column("Дата", required=True),
+            Column("Дата", "taken_on", parse_date, required=True),
+            *(Column(item.number) for item in self.items),  # the points, read by check()
         ]
-        self.columns += [Column(item.number) for item in self.items]
 
     @property
     def example(self):
         return ["112-233-445 95", "", "", "", "", "15.10.2026", *["1" for _ in self.items]]
 
-    def alternative_present(self, header, index):
-        return header == "СНИЛС" and {"Фамилия", "Имя", "Дата рождения"} <= set(index)
-
     def map_headers(self, headers):
         index = super().map_headers(headers)
         missing = [item.number for item in self.items if item.number not in index]
         if missing:
-            from profrost.core.imports import FileRejected
-
             raise FileRejected("в файле нет столбцов заданий: " + ", ".join(f"«{m}»" for m in missing))
         # A column headed like an item number that the instrument does not have means the wrong campaign or
         # instrument version: refuse rather than drop those scores. Other extra columns are ignored.
         known = {norm_key(item.number) for item in self.items}
         unknown = [h for h in headers if ITEM_NUMBER.match(text(h)) and norm_key(h) not in known]
         if unknown:
-            from profrost.core.imports import FileRejected
-
             raise FileRejected(
                 "в файле есть столбцы заданий, которых нет в инструменте «"
                 f"{self.campaign.instrument}»: "
@@ -278,12 +319,8 @@ class ResultImporter(Importer):
         return index
 
     def prepare(self, rows):
-        from profrost.people.models import Person
-
         for _ in rows:
             pass
-        from profrost.core.scoping import scope_of
-
         # People are looked up among those the importer can see only: an unknown SNILS and someone else's
         # answer alike (docs/security.md, "SNILS lookups"), and both reject the file for a narrower scope.
         self.sees_all = self.user is None or scope_of(self.user).everything
@@ -294,8 +331,6 @@ class ResultImporter(Importer):
             "pk", "last_name", "first_name", "middle_name", "birth_date"
         ):
             self.by_name.setdefault((norm_key(last), norm_key(first), norm_key(middle), birth), []).append(pk)
-        from profrost.diagnostics.models import ItemScore, Result
-
         self.existing = {}
         for result in Result.objects.filter(campaign=self.campaign).values("pk", "person_id", "taken_on"):
             self.existing[result["person_id"]] = {
@@ -313,39 +348,32 @@ class ResultImporter(Importer):
         where = "в реестре" if self.sees_all else "в вашей области доступа"
         return f"педагог с {by} не найден {where}"
 
-    def clean(self, row, number):
-        from profrost.core.imports import parse_date
-        from profrost.core.validators import normalize_snils
-
-        c = RowCleaner()
-        person_id = None
+    def _person(self, c, row):
+        code = "" if self.sees_all else OUT_OF_SCOPE
         if text(row.get("СНИЛС")):
             snils = c.field("СНИЛС", normalize_snils, row.get("СНИЛС"))
-            if snils:
-                person_id = self.by_snils.get(snils)
-                if person_id is None:
-                    c.error("СНИЛС", self._not_found("таким СНИЛС"), out_of_scope=not self.sees_all)
+            if not snils:
+                return None
+            person_id = self.by_snils.get(snils)
+            if person_id is None:
+                c.invalid("СНИЛС", ValidationError(self._not_found("таким СНИЛС"), code=code))
+            return person_id
+        if c.has_error("СНИЛС"):  # neither a SNILS nor a name and a birth date
+            return None
+        birth = c.field("Дата рождения", parse_date, row.get("Дата рождения"))
+        key = (norm_key(row.get("Фамилия")), norm_key(row.get("Имя")), norm_key(row.get("Отчество")), birth)
+        found = self.by_name.get(key, [])
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            c.invalid("Фамилия", ValidationError(self._not_found("такими ФИО и датой рождения"), code=code))
         else:
-            birth = c.field("Дата рождения", parse_date, row.get("Дата рождения"))
-            key = (
-                norm_key(row.get("Фамилия")),
-                norm_key(row.get("Имя")),
-                norm_key(row.get("Отчество")),
-                birth,
-            )
-            found = self.by_name.get(key, [])
-            if len(found) == 1:
-                person_id = found[0]
-            elif not found:
-                c.error(
-                    "Фамилия", self._not_found("такими ФИО и датой рождения"), out_of_scope=not self.sees_all
-                )
-            else:
-                c.error("Фамилия", "несколько педагогов с такими ФИО и датой рождения: укажите СНИЛС")
-        taken_on = c.field("Дата", parse_date, row.get("Дата"))
-        if taken_on is None and not any(e.header == "Дата" for e in c.errors):
-            c.error("Дата", "не заполнено обязательное поле")
-        scores = {}
+            c.error("Фамилия", "несколько педагогов с такими ФИО и датой рождения: укажите СНИЛС")
+        return None
+
+    def check(self, c, r, row, number):
+        r["person_id"] = self._person(c, row)
+        scores = r["scores"] = {}
         for item in self.items:
             raw = row.get(item.number)
             if raw is None or text(raw) == "":
@@ -358,8 +386,6 @@ class ResultImporter(Importer):
                 c.error(item.number, f"балл {text(raw)} вне диапазона 0–{item.max_score.normalize()}")
             else:
                 scores[item.pk] = value
-        c.done()
-        return {"person_id": person_id, "taken_on": taken_on, "scores": scores}
 
     def key(self, record):
         return record["person_id"]
@@ -381,12 +407,6 @@ class ResultImporter(Importer):
         return out
 
     def write(self, classified, progress):
-        from django.db import connection
-
-        from profrost.core.imports import ANALYZE_AFTER_ROWS, copy_rows
-        from profrost.diagnostics.actions import recompute_results
-        from profrost.diagnostics.models import ItemScore, Result, ResultStatus
-
         new = [
             Result(
                 campaign=self.campaign,

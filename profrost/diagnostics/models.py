@@ -8,6 +8,8 @@ import pghistory
 from django.db import models
 from django.db.models.functions import Lag
 
+from profrost.people.models import Person
+
 
 class CompetenceGroup(models.Model):
     code = models.CharField("код", max_length=10, unique=True)
@@ -181,11 +183,31 @@ class ResultStatus(models.TextChoices):
     SCORED = "scored", "Оценён"
 
 
+class ResultLevel(models.TextChoices):
+    """The level of a scored result on its total % (docs/domain.md §5), by the instrument's thresholds, highest
+    first; «удовлетворительный» only on five-level instruments. Stored as the Russian word itself."""
+
+    HIGH = "высокий", "высокий"
+    ELEVATED = "повышенный", "повышенный"
+    BASIC = "базовый", "базовый"
+    SATISFACTORY = "удовлетворительный", "удовлетворительный"
+    LOW = "низкий", "низкий"
+
+
+# "The latest result" of a person: the newest by date taken, then the newest row.
+LATEST_FIRST = ("-taken_on", "-pk")
+
+
 class ResultQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from profrost.people.models import Person
-
         return self.filter(person__in=Person.objects.visible_to(user).values("pk"))
+
+    def scored(self):
+        return self.filter(status=ResultStatus.SCORED)
+
+    def latest_scored(self):
+        """The newest scored result among these (filter the person first), or None."""
+        return self.scored().order_by(*LATEST_FIRST).first()
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -270,6 +292,21 @@ class CompetenceResultQuerySet(models.QuerySet):
             previous_deficit=models.Window(Lag("is_deficit"), partition_by=partition, order_by=order),
             previous_percent=models.Window(Lag("percent"), partition_by=partition, order_by=order),
         )
+
+    def of_latest_results(self):
+        """Only the rows of each person's latest scored result (ResultQuerySet.latest_scored, set-wise) — what
+        the person stands at now. Narrow the people with result__person_id… on the queryset returned."""
+        latest = (
+            Result.objects.filter(person_id=models.OuterRef("result__person_id"))
+            .scored()
+            .order_by(*LATEST_FIRST)
+            .values("pk")[:1]
+        )
+        return self.filter(result__status=ResultStatus.SCORED, result_id=models.Subquery(latest))
+
+    def current_deficits(self):
+        """The person's current professional deficits: the deficits of their latest scored result."""
+        return self.of_latest_results().filter(is_deficit=True)
 
 
 class CompetenceResult(models.Model):

@@ -1,14 +1,13 @@
-"""Scoring rules (issue 3 §6): per item score, total and per-competence percentages, level, deficits.
+"""Item scoring (docs/domain.md §5, "Scoring"): the points one answer earns, and the number parsing the result
+imports share. Pure functions, used by online test taking (taking.submit) and the imports.
 
-Pure functions on Decimals, shared by online testing, result imports and the assessment sheet.
-An item mapped to two competences counts fully in both.
+Totals, levels, per-competence percentages and deficits are computed in one place only, in the database:
+diagnostics.actions.recompute_results.
 """
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from profrost.diagnostics.models import ItemType
-
-HUNDRED = Decimal(100)
 
 
 def normalize_text(value):
@@ -47,39 +46,3 @@ def score_item(item_type, key, max_score, answer, tolerance=Decimal(0)):
             return Decimal(0)
         return max_score if abs(given - expected) <= Decimal(tolerance) else Decimal(0)
     raise ValueError(f"unknown item type {item_type!r}")
-
-
-def percent(points, maximum):
-    if not maximum:
-        return Decimal(0)
-    return (Decimal(points) * HUNDRED / Decimal(maximum)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def competence_percentages(scored_items):
-    """scored_items: [(score, max_score, [competence codes])] → {code: percent}."""
-    points, maxima = {}, {}
-    for score, max_score, codes in scored_items:
-        for code in codes:
-            points[code] = points.get(code, Decimal(0)) + Decimal(score or 0)
-            maxima[code] = maxima.get(code, Decimal(0)) + Decimal(max_score)
-    return {code: percent(points[code], maxima[code]) for code in sorted(points)}
-
-
-def level(total_percent, instrument):
-    """высокий / повышенный / базовый / (удовлетворительный) / низкий by the instrument's thresholds."""
-    p = Decimal(total_percent)
-    if p >= instrument.high_from:
-        return "высокий"
-    if p >= instrument.elevated_from:
-        return "повышенный"
-    if p >= instrument.basic_from:
-        return "базовый"
-    if instrument.satisfactory_from is not None and p >= instrument.satisfactory_from:
-        return "удовлетворительный"
-    return "низкий"
-
-
-def deficits(percentages, threshold):
-    """[(code, percent, severe)] for each competence under the threshold; severe under half of it."""
-    threshold = Decimal(threshold)
-    return [(code, p, p < threshold / 2) for code, p in sorted(percentages.items()) if p < threshold]

@@ -1,19 +1,41 @@
+"""Pages of the diagnostics: the competence framework, instruments and items, campaigns with their analysis
+and exports, the assessment sheet, online test taking, the experts' review of open answers."""
+
+from decimal import InvalidOperation
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from profrost.accounts import permissions
+from profrost.accounts.models import User
 from profrost.accounts.roles import RoleCode
+from profrost.core.exports import attachment, file_name, xlsx_response
 from profrost.core.filters import FilterForm, IdFilter, IntFilter, parse_id, wanted_format, without_nul
 from profrost.core.history import history
+from profrost.core.journal import journal
+from profrost.core.models import JournalAction
 from profrost.core.paging import page_of, query_without_page
-from profrost.diagnostics import actions
-from profrost.diagnostics.forms import CompetenceForm
-from profrost.diagnostics.models import Competence, CompetenceGroup, ResultStatus
+from profrost.diagnostics import actions, analysis, charts, taking
+from profrost.diagnostics.exports import results_sheet
+from profrost.diagnostics.forms import CampaignForm, CompetenceForm, InstrumentSettingsForm, ItemForm
+from profrost.diagnostics.models import (
+    Campaign,
+    CampaignKind,
+    Competence,
+    CompetenceGroup,
+    Instrument,
+    Item,
+    Result,
+    ResultStatus,
+)
 from profrost.people.models import Position, Subject
+from profrost.structure.models import District, Municipality, Organization
 
 
 def _can_edit(user):
@@ -64,15 +86,11 @@ def _require_campaign_viewer(user):
 
 
 def campaign_list(request):
-    from django.db.models import Count, Q
-
-    from profrost.diagnostics.models import Campaign, Result
-
     _require_campaign_viewer(request.user)
     visible = Result.objects.visible_to(request.user).values("pk")
     campaigns = Campaign.objects.select_related("instrument").annotate(
         participants=Count("results", filter=Q(results__in=visible)),
-        scored=Count("results", filter=Q(results__in=visible, results__status="scored")),
+        scored=Count("results", filter=Q(results__in=visible, results__status=ResultStatus.SCORED)),
     )
     return render(
         request,
@@ -82,8 +100,6 @@ def campaign_list(request):
 
 
 def _campaign_results(request, campaign):
-    from profrost.diagnostics.models import Result
-
     return Result.objects.visible_to(request.user).filter(campaign=campaign)
 
 
@@ -97,22 +113,22 @@ class ReportGroupFilter(FilterForm):
     subject = IdFilter(label="Предмет")
 
 
-def _report_groups(request):
+def _report_groups(request, notify=True):
     """{group: id as text, "" when not given or invalid} — the page's selects compare with text."""
-    values = ReportGroupFilter.of(request).values
+    values = ReportGroupFilter.of(request, notify=notify).values
     return {key: str(value) if value else "" for key, value in values.items()}
 
 
 def campaign_detail(request, pk):
-    from profrost.diagnostics import analysis
-    from profrost.diagnostics.models import Campaign
-    from profrost.structure.models import District, Organization
-
     _require_campaign_viewer(request.user)
     campaign = get_object_or_404(Campaign.objects.select_related("instrument"), pk=pk)
     results = _campaign_results(request, campaign)
     groups = _report_groups(request)
     data = analysis.report(campaign, results, **groups)
+    trend = analysis.trend(campaign, Result.objects.visible_to(request.user), **groups)
+    drawn = charts.report_charts(campaign, data, trend)
+    if wanted_format(request) == "pdf":
+        return _report_pdf(request, campaign, data, trend, drawn, groups)
     data["heat_map"] = [
         (name, [(value, analysis.heat_class(value)) for value in values]) for name, values in data["heat_map"]
     ]
@@ -135,6 +151,8 @@ def campaign_detail(request, pk):
             "campaign": campaign,
             "page": page,
             "report": data,
+            "trend": trend,
+            "charts": drawn,
             "statuses": [(label, statuses.get(value, 0)) for value, label in ResultStatus.choices],
             "groups": groups,
             "query": query_without_page(request),
@@ -148,43 +166,85 @@ def campaign_detail(request, pk):
     )
 
 
+def campaign_chart(request, pk, name):
+    """One chart of the campaign's report as SVG (an <img> of the page), for the same group and over the same
+    results in the viewer's scope as the page."""
+    _require_campaign_viewer(request.user)
+    campaign = get_object_or_404(Campaign.objects.select_related("instrument"), pk=pk)
+    if name not in charts.NAMES:
+        raise Http404
+    drawn = charts.chart(
+        name,
+        campaign,
+        _campaign_results(request, campaign),
+        Result.objects.visible_to(request.user),
+        **_report_groups(request, notify=False),  # the page has told about bad values already
+    )
+    return drawn.response()
+
+
+def _group_description(request, groups):
+    """The group the report is narrowed to, in words, for the PDF."""
+    user = request.user
+    sources = {
+        "district": District.objects.all(),
+        "municipality": Municipality.objects.visible_to(user),
+        "organization": Organization.objects.visible_to(user),
+        "position": Position.objects.all(),
+        "subject": Subject.objects.all(),
+    }
+    parts = []
+    for key, value in groups.items():
+        name = sources[key].filter(pk=value).values_list("name", flat=True).first() if value else None
+        if name:
+            parts.append(f"{ReportGroupFilter.base_fields[key].label.lower()}: {name}")
+    return "; ".join(parts) or "все участники в вашей области доступа"
+
+
+def _report_pdf(request, campaign, data, trend, drawn, groups):
+    """The campaign's report as a PDF: the tables of the page with their charts (SVG as data: URIs, which
+    WeasyPrint draws)."""
+    import weasyprint  # ~1 s to import: loaded by the PDF exports only, not by every process that loads the URLs
+
+    journal(JournalAction.EXPORT, request=request, obj=campaign, what="report pdf", groups=groups)
+    html = render_to_string(
+        "diagnostics/campaign_report_pdf.html",
+        {
+            "campaign": campaign,
+            "report": data,
+            "trend": trend,
+            "trend_labels": [charts.trend_label(c) for c in trend["campaigns"]] if trend else [],
+            "images": {name: c.data_uri() for name, c in drawn.items()} if data["participants"] else {},
+            "charts": drawn,
+            "group": _group_description(request, groups),
+        },
+        request=request,
+    )
+    response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), content_type="application/pdf")
+    return attachment(response, f"Анализ — {campaign.name}", "pdf")
+
+
 def campaign_report(request, pk):
     """The item analysis as XLSX, for the same group as on the page."""
-    from profrost.core.exports import xlsx_response
-    from profrost.core.journal import journal
-    from profrost.core.models import JournalAction
-    from profrost.diagnostics import analysis
-    from profrost.diagnostics.models import Campaign
-
     _require_campaign_viewer(request.user)
     campaign = get_object_or_404(Campaign.objects.select_related("instrument"), pk=pk)
     groups = _report_groups(request)
     data = analysis.report(campaign, _campaign_results(request, campaign), **groups)
     journal(JournalAction.EXPORT, request=request, obj=campaign, what="item analysis", groups=groups)
-    return xlsx_response(f"анализ-{campaign.pk}.xlsx", analysis.report_sheets(data))
+    return xlsx_response(file_name(f"Анализ — {campaign.name}", "xlsx"), analysis.report_sheets(data))
 
 
 def campaign_export(request, pk):
-    from profrost.core.exports import xlsx_response
-    from profrost.core.journal import journal
-    from profrost.core.models import JournalAction
-    from profrost.diagnostics.exports import results_sheet
-    from profrost.diagnostics.models import Campaign
-
     _require_campaign_viewer(request.user)
     campaign = get_object_or_404(Campaign, pk=pk)
     results = _campaign_results(request, campaign)
     journal(JournalAction.EXPORT, request=request, obj=campaign, what="results", rows=results.count())
     headers, rows = results_sheet(campaign, results, request.user)
-    return xlsx_response(f"результаты-{campaign.pk}.xlsx", [("Результаты", headers, rows)])
+    return xlsx_response(file_name(f"Результаты — {campaign.name}", "xlsx"), [("Результаты", headers, rows)])
 
 
 def result_detail(request, pk):
     """The participant's assessment sheet (оценочный лист)."""
-    from profrost.core.journal import journal
-    from profrost.core.models import JournalAction
-    from profrost.diagnostics.models import Result
-
     result = get_object_or_404(
         Result.objects.visible_to(request.user).select_related("person", "campaign__instrument"), pk=pk
     )
@@ -212,19 +272,14 @@ def result_detail(request, pk):
 
 def _sheet_pdf(request, result, context):
     """The assessment sheet as a PDF (WeasyPrint; DejaVu fonts render Cyrillic)."""
-    import weasyprint
-    from django.http import HttpResponse
-    from django.template.loader import render_to_string
+    import weasyprint  # ~1 s to import: loaded by the PDF exports only, not by every process that loads the URLs
 
     html = render_to_string("diagnostics/result_sheet_pdf.html", context, request=request)
     response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="assessment-sheet-{result.pk}.pdf"'
-    return response
+    return attachment(response, f"Лист оценивания {result.person.short_name} — {result.campaign.name}", "pdf")
 
 
 def _municipality_choices(user):
-    from profrost.structure.models import Municipality
-
     return Municipality.objects.visible_to(user).values_list("pk", "name")
 
 
@@ -232,11 +287,7 @@ def _municipality_choices(user):
 
 
 def _my_result(request, pk):
-    from profrost.diagnostics.models import Result
-
     if not request.user.person_id:
-        from django.http import Http404
-
         raise Http404
     return get_object_or_404(
         Result.objects.select_related("campaign__instrument"), pk=pk, person_id=request.user.person_id
@@ -247,12 +298,11 @@ class QuestionFilter(FilterForm):
     q = IntFilter(label="Номер вопроса", min_value=1, max_value=100_000)
 
 
-ONLINE_KINDS = ("regional", "course")  # taken in the browser; federal results are imported
+# Taken in the browser; federal results are imported.
+ONLINE_KINDS = (CampaignKind.REGIONAL, CampaignKind.COURSE)
 
 
 def my_tests(request):
-    from profrost.diagnostics.models import Result
-
     results = (
         Result.objects.filter(person_id=request.user.person_id, campaign__kind__in=ONLINE_KINDS)
         .select_related("campaign")
@@ -264,19 +314,16 @@ def my_tests(request):
 
 
 def take_test(request, pk):
-    from profrost.diagnostics import testing
-    from profrost.diagnostics.models import ResultStatus
-
     result = _my_result(request, pk)
     if result.campaign.kind not in ONLINE_KINDS:
         return redirect("diagnostics:result", pk=result.pk)  # federal results are imported, not taken here
     if result.status not in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
         return redirect("diagnostics:result", pk=result.pk)
     try:
-        testing.check_open(result)  # the campaign's dates, before the clock starts
-        result = testing.start(result)
-        testing.check_open(result)  # the time limit
-    except testing.TestClosed as exc:
+        taking.check_open(result)  # the campaign's dates, before the clock starts
+        result = taking.start(result)
+        taking.check_open(result)  # the time limit
+    except taking.TestClosed as exc:
         messages.info(request, str(exc))
         result.refresh_from_db()
         if result.status == ResultStatus.INVITED:
@@ -287,7 +334,7 @@ def take_test(request, pk):
         (item, saved.get(item.pk, ""), saved.get(item.pk, "").split(";"))
         for item in result.campaign.instrument.items.order_by("position")
     ]
-    context = {"result": result, "items": items, "deadline": testing.deadline(result), "total": len(items)}
+    context = {"result": result, "items": items, "deadline": taking.deadline(result), "total": len(items)}
     if result.campaign.one_per_screen and items:
         # One question per screen: ?q=N (1-based), with «назад» / «далее»; answers still save on change.
         number = min(max(QuestionFilter.of(request).values["q"] or 1, 1), len(items))
@@ -302,52 +349,43 @@ def take_test(request, pk):
 
 @require_POST
 def save_answer(request, pk):
-    from django.http import HttpResponse
-
-    from profrost.diagnostics import testing
-    from profrost.diagnostics.models import Item
-
     result = _my_result(request, pk)
     item = get_object_or_404(Item, pk=parse_id(request.POST.get("item")) or 0)
     answer = without_nul(";".join(request.POST.getlist("answer")))
     try:
-        testing.save_answer(result, item, answer)
-    except testing.TestClosed as exc:
+        taking.save_answer(result, item, answer)
+    except taking.TestClosed as exc:
         return HttpResponse(f'<span class="text-danger">{exc}</span>', status=409)
     return HttpResponse('<span class="text-success small">сохранено</span>')
 
 
 @require_POST
 def submit_test(request, pk):
-    from profrost.diagnostics import testing
-
     result = _my_result(request, pk)
-    if result.status not in ("invited", "in_progress"):
+    if result.status not in (ResultStatus.INVITED, ResultStatus.IN_PROGRESS):
         messages.info(request, "Тест уже отправлен; повторная отправка не принимается, результат не изменён.")
         return redirect("diagnostics:result", pk=result.pk)
     try:
-        testing.check_open(result)
-    except testing.TestClosed as exc:
+        taking.check_open(result)
+    except taking.TestClosed as exc:
         messages.info(request, str(exc))
         return redirect("diagnostics:result", pk=result.pk)
-    result = testing.submit(result)
+    result = taking.submit(result)
     messages.success(
         request,
-        "Тест завершён." + (" Развёрнутые ответы проверит эксперт." if result.status == "submitted" else ""),
+        "Тест завершён."
+        + (" Развёрнутые ответы проверит эксперт." if result.status == ResultStatus.SUBMITTED else ""),
     )
     return redirect("diagnostics:result", pk=result.pk)
 
 
 @require_POST
 def campaign_invite(request, pk):
-    from profrost.diagnostics import testing
-    from profrost.diagnostics.models import Campaign
-
     if not _can_edit(request.user):
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=pk)
     if "snils" in request.POST:
-        invited, already, errors = testing.invite_list(
+        invited, already, errors = taking.invite_list(
             campaign, request.POST["snils"].splitlines()[:5000], request.user
         )
         if errors:
@@ -358,7 +396,7 @@ def campaign_invite(request, pk):
         else:
             messages.success(request, f"Приглашено участников: {invited}; уже были приглашены: {already}.")
         return redirect("diagnostics:campaign", pk=campaign.pk)
-    n = testing.invite_participants(campaign)
+    n = taking.invite_participants(campaign)
     messages.success(request, f"Приглашено участников: {n}.")
     return redirect("diagnostics:campaign", pk=campaign.pk)
 
@@ -372,32 +410,22 @@ def _require_reviewer(user):
 
 
 def expert_queue(request):
-    from django.core.paginator import Paginator
-
-    from profrost.diagnostics import testing
-
     _require_reviewer(request.user)
-    page = Paginator(testing.expert_queue(request.user).order_by("result__submitted_at", "pk"), 50).get_page(
+    page = Paginator(taking.expert_queue(request.user).order_by("result__submitted_at", "pk"), 50).get_page(
         request.GET.get("page")
     )
     return render(request, "diagnostics/expert_queue.html", {"page": page})
 
 
 def expert_score(request, pk):
-    from decimal import InvalidOperation
-
-    from profrost.diagnostics import testing
-
     _require_reviewer(request.user)
     # Blind review: the expert sees the task, the rubric and the answer, not who wrote it.
-    item_score = get_object_or_404(testing.expert_queue(request.user), pk=pk)
+    item_score = get_object_or_404(taking.expert_queue(request.user), pk=pk)
     error = ""
     center = permissions.may_assign_reviewers(request.user)
     if request.method == "POST" and "assign" in request.POST:
         if not center:
             raise PermissionDenied
-        from profrost.accounts.models import User
-
         expert = User.objects.filter(
             pk=parse_id(request.POST["assign"]) or 0,
             is_active=True,
@@ -406,12 +434,12 @@ def expert_score(request, pk):
         if expert is None:
             messages.error(request, "Выберите эксперта из списка.")
         else:
-            testing.assign_answer(item_score, expert)
+            taking.assign_answer(item_score, expert)
             messages.success(request, f"Ответ передан эксперту {expert.get_full_name() or expert.username}.")
         return redirect("diagnostics:expert_score", pk=pk)
     if request.method == "POST":
         try:
-            testing.score_open_answer(
+            taking.score_open_answer(
                 item_score,
                 request.POST.get("score", "").replace(",", "."),
                 without_nul(request.POST.get("comment", ""))[:5000],
@@ -428,8 +456,6 @@ def expert_score(request, pk):
             return redirect("diagnostics:expert_queue")
     experts = ()
     if center:
-        from profrost.accounts.models import User
-
         experts = (
             User.objects.filter(is_active=True, roles__role=RoleCode.EXPERT)
             .distinct()
@@ -441,10 +467,6 @@ def expert_score(request, pk):
 
 
 def instrument_list(request):
-    from django.db.models import Count
-
-    from profrost.diagnostics.models import Instrument
-
     _require_campaign_viewer(request.user)
     instruments = Instrument.objects.annotate(n_items=Count("items")).order_by("name", "-version")
     return render(
@@ -455,9 +477,6 @@ def instrument_list(request):
 
 
 def instrument_detail(request, pk):
-    from profrost.diagnostics.forms import InstrumentSettingsForm
-    from profrost.diagnostics.models import Instrument
-
     _require_campaign_viewer(request.user)
     instrument = get_object_or_404(Instrument, pk=pk)
     newer = Instrument.objects.filter(previous=instrument).first()
@@ -488,9 +507,6 @@ def instrument_detail(request, pk):
 
 
 def item_edit(request, pk):
-    from profrost.diagnostics.forms import ItemForm
-    from profrost.diagnostics.models import Instrument, Item
-
     if not _can_edit(request.user):
         raise PermissionDenied
     item = get_object_or_404(Item.objects.select_related("instrument"), pk=pk)
@@ -516,10 +532,6 @@ def item_edit(request, pk):
 
 def campaign_create(request, pk=None):
     """A new campaign, or the settings of one (dates, scope, time limit, experts)."""
-    from profrost.diagnostics import testing
-    from profrost.diagnostics.forms import CampaignForm
-    from profrost.diagnostics.models import Campaign
-
     if not _can_edit(request.user):
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=pk) if pk else None
@@ -528,10 +540,7 @@ def campaign_create(request, pk=None):
         form.fields["instrument"].disabled = True  # results are scored with this instrument version
         form.fields["kind"].disabled = True
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            saved.organizations.set(form.cleaned_data["organization_ids"])
-            testing.assign_open_answers(saved)
+        saved = actions.save_campaign(form.cleaned_data, campaign)
         messages.success(request, "Диагностика сохранена." if campaign else "Диагностика создана.")
         return redirect("diagnostics:campaign", pk=saved.pk)
     return render(request, "diagnostics/campaign_form.html", {"form": form, "campaign": campaign})

@@ -11,12 +11,13 @@ class Conflict(Exception):
     """The record changed since the form was loaded (optimistic locking, docs/security.md §19)."""
 
 
-PERSON_FIELDS = PersonForm.Meta.fields
+# The person's fields the edit form sets (a staff file sets people.imports.PERSON_IMPORT_FIELDS).
+PERSON_FORM_FIELDS = PersonForm.Meta.fields
 
 
 @transaction.atomic
 def create_person(data):
-    return Person.objects.create(**{f: data[f] for f in PERSON_FIELDS if f in data})
+    return Person.objects.create(**{f: data[f] for f in PERSON_FORM_FIELDS if f in data})
 
 
 class OutOfScope(Exception):
@@ -51,7 +52,7 @@ def create_or_attach(data, job_form, user):
 @transaction.atomic
 def update_person(person_id, data, expected_version):
     """Conditional UPDATE … WHERE version = expected: a stale save changes nothing and raises Conflict."""
-    values = {f: data[f] for f in PERSON_FIELDS if f in data}
+    values = {f: data[f] for f in PERSON_FORM_FIELDS if f in data}
     updated = Person.objects.filter(pk=person_id, version=expected_version).update(
         **values, version=F("version") + 1
     )

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class PeopleConfig(AppConfig):
     name = "profrost.people"
     label = "people"
+
+    def ready(self):
+        # Registers its organization card section, hooks and its importer (docs/architecture.md, "Extension points").
+        from profrost.people import cards, imports  # noqa: F401

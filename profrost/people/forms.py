@@ -1,15 +1,24 @@
-import datetime
-
 from django import forms
 from django.core.exceptions import ValidationError
 
 from profrost.core.filters import FilterForm, TextFilter, parse_id
-from profrost.core.forms import BootstrapMixin
+from profrost.core.forms import BootstrapMixin, apply_rule
 from profrost.core.validators import format_snils, normalize_snils
-from profrost.people.models import Employment, Person, Position, QualificationCategory, Subject
+from profrost.people.models import (
+    Employment,
+    Person,
+    Position,
+    QualificationCategory,
+    Subject,
+    category_expiry,
+    check_birth_date,
+    check_category_date,
+    check_pedagogical_start,
+)
 from profrost.structure.models import Municipality, Organization
 
 DATE_WIDGET = forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"})
+EXPIRY_HELP = "Вычисляется по дате присвоения: категории, присвоенные до 01.09.2023, действуют пять лет"
 
 
 class PersonForm(BootstrapMixin, forms.ModelForm):
@@ -47,6 +56,8 @@ class PersonForm(BootstrapMixin, forms.ModelForm):
         self.fields["snils"].validators = []  # normalize_snils checks length and checksum
         self.fields["snils"].widget.attrs["maxlength"] = 20
         self.fields["snils"].help_text = "11 цифр, например 112-233-445 95"
+        self.fields["category_expiry"].disabled = True
+        self.fields["category_expiry"].help_text = EXPIRY_HELP
         if self.instance.pk:
             self.initial["snils"] = format_snils(self.instance.snils)
             self.initial["version"] = self.instance.version
@@ -68,25 +79,25 @@ class PersonForm(BootstrapMixin, forms.ModelForm):
         except ValidationError as exc:
             self._update_errors(exc)
 
-    def clean_birth_date(self):
-        birth = self.cleaned_data["birth_date"]
-        today = datetime.date.today()
-        if birth > today:
-            raise ValidationError("Дата рождения не может быть в будущем")
-        age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-        if age < 16 or age > 90:
-            raise ValidationError(f"Возраст {age} лет: допустимо от 16 до 90")
-        return birth
-
     def clean(self):
+        # The rules of a person's card (people.models), the same the staff import applies.
         data = super().clean()
-        start, birth = data.get("pedagogical_start"), data.get("birth_date")
-        if start and start > datetime.date.today():
-            self.add_error("pedagogical_start", "Дата не может быть в будущем")
-        elif start and birth and start.year - birth.year < 14:
-            self.add_error("pedagogical_start", "Раньше 14-летия педагога")
-        if data.get("category") not in (None, QualificationCategory.NONE) and not data.get("category_date"):
-            self.add_error("category_date", "Укажите дату присвоения категории")
+        birth = data.get("birth_date")
+        if birth:
+            apply_rule(self, "birth_date", check_birth_date, birth)
+        apply_rule(
+            self,
+            "pedagogical_start",
+            check_pedagogical_start,
+            data.get("pedagogical_start"),
+            data.get("birth_date"),
+        )
+        if "category_date" in data:
+            apply_rule(
+                self, "category_date", check_category_date, data.get("category"), data["category_date"]
+            )
+        # Derived from the category and its date, never typed in (the field is shown, not editable).
+        data["category_expiry"] = category_expiry(data.get("category"), data.get("category_date"))
         return data
 
 

@@ -1,23 +1,27 @@
 """Staff from a spreadsheet: one row per employment; the person is found by SNILS.
 
 A person with two jobs has two rows whose personal columns agree; the same SNILS with different
-personal data, or the same SNILS + organization + position twice, is an error.
+personal data, or the same SNILS + organization + position twice, is an error. The person's card is checked by
+the rules of the edit form (people.models: birth date, pedagogical start, category date and expiry).
 """
 
 import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from profrost.core.imports import (
     Column,
     Importer,
-    RowCleaner,
+    choice,
     choice_lookup,
     copy_rows,
     copy_update,
+    fetch,
+    lookup,
     norm_key,
     parse_bool,
     parse_date,
@@ -34,30 +38,13 @@ from profrost.people.models import (
     QualificationCategory,
     Sex,
     Subject,
+    category_expiry,
+    check_birth_date,
+    check_category_date,
+    check_pedagogical_start,
     matches_registry,
 )
 from profrost.structure.models import Municipality, Organization
-
-STAFF_HEADERS = [
-    "СНИЛС",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Дата рождения",
-    "Пол",
-    "ИНН организации",
-    "Организация",
-    "Муниципалитет",
-    "Должность",
-    "Предметы",
-    "Основное место работы",
-    "Категория",
-    "Дата присвоения категории",
-    "Образование",
-    "Дата начала педагогической деятельности",
-    "Email",
-    "Телефон",
-]
 
 CATEGORIES = choice_lookup(
     QualificationCategory.choices,
@@ -86,11 +73,11 @@ EDUCATION = {
     "иное": (Education.OTHER, False),
     "другое": (Education.OTHER, False),
 }
-# Categories awarded before this date expire after five years; later awards do not expire.
-EXPIRY_ABOLISHED = datetime.date(2023, 9, 1)
-EXPIRING = {QualificationCategory.COMPLIANCE, QualificationCategory.FIRST, QualificationCategory.HIGHEST}
 
-PERSON_FIELDS = (
+# The person's fields a staff file fills (the rest of a row is the job), kept as one tuple per person: compared
+# with the stored person, COPied into new rows, UPDATEd in changed ones. (The edit form's fields are
+# people.actions.PERSON_FORM_FIELDS.)
+PERSON_IMPORT_FIELDS = (
     "last_name",
     "first_name",
     "middle_name",
@@ -105,114 +92,77 @@ PERSON_FIELDS = (
     "category_date",
     "category_expiry",
 )
+_LAST_NAME, _FIRST_NAME, _BIRTH_DATE = (
+    PERSON_IMPORT_FIELDS.index(f) for f in ("last_name", "first_name", "birth_date")
+)
 
 
-def education_label(person):
-    if person.education == Education.HIGHER:
-        return "высшее педагогическое" if person.has_higher_pedagogical else "высшее"
-    return {Education.SECONDARY_VOCATIONAL: "среднее профессиональное", Education.OTHER: "иное"}.get(
-        person.education, ""
-    )
+def _email(value):
+    value = text(value)
+    validate_email(value)
+    return value
 
 
-def category_expiry(category, awarded):
-    if category in EXPIRING and awarded and awarded < EXPIRY_ABOLISHED:
+def _inn(value):
+    return text(value).replace(" ", "")
+
+
+def snils_of(rows):
+    """The valid SNILS of a file's rows, normalized (to look their people up in one query; a bad one is the row's
+    error later)."""
+    found = set()
+    for row in rows:
         try:
-            return awarded.replace(year=awarded.year + 5)
-        except ValueError:  # 29 February
-            return awarded.replace(year=awarded.year + 5, day=28)
-    return None
-
-
-def _person_columns(p):
-    return [
-        p.snils_display,
-        p.last_name,
-        p.first_name,
-        p.middle_name,
-        p.birth_date,
-        p.get_sex_display() if p.sex else "",
-    ]
-
-
-def _person_tail(p):
-    return [
-        p.get_category_display() if p.category != QualificationCategory.NONE else "",
-        p.category_date,
-        education_label(p),
-        p.pedagogical_start,
-        p.email,
-        p.phone,
-    ]
-
-
-def staff_rows(queryset):
-    """Rows in STAFF_HEADERS order: one per employment (a person without one: a row without a job)."""
-    persons = queryset.order_by("last_name", "first_name", "middle_name", "pk")
-    chunk = []
-    for person in persons.iterator(2000):
-        chunk.append(person)
-        if len(chunk) == 2000:
-            yield from _staff_chunk(chunk)
-            chunk = []
-    if chunk:
-        yield from _staff_chunk(chunk)
-
-
-def _staff_chunk(persons):
-    employments = {}
-    today = datetime.date.today()
-    for e in (
-        # Current jobs: the export is today's staff, and it reads back into the import unchanged.
-        Employment.objects.filter(person__in=persons)
-        .filter(Q(end__isnull=True) | Q(end__gte=today))
-        .select_related("organization__municipality", "position")
-        .prefetch_related("subjects")
-        .order_by("-is_main", "pk")
-    ):
-        employments.setdefault(e.person_id, []).append(e)
-    for p in persons:
-        jobs = employments.get(p.pk) or [None]
-        for e in jobs:
-            if e is None:
-                job = ["", "", "", "", "", ""]
-            else:
-                org = e.organization
-                job = [
-                    org.inn,
-                    org.name,
-                    org.municipality.name if org.municipality else "",
-                    e.position.name,
-                    "; ".join(sorted(s.name for s in e.subjects.all())),
-                    "да" if e.is_main else "нет",
-                ]
-            yield _person_columns(p) + job + _person_tail(p)
+            found.add(normalize_snils(row.get("СНИЛС")))
+        except ValidationError:
+            pass
+    return found
 
 
 @register
 class StaffImporter(Importer):
     kind = "staff"
     title = "Педагоги"
+    permission = "edit_people"
     duplicate_header = "СНИЛС"
     columns = [
-        Column("СНИЛС", required=True),
-        Column("Фамилия", required=True),
-        Column("Имя", required=True),
-        Column("Отчество"),
-        Column("Дата рождения", required=True),
-        Column("Пол"),
-        Column("ИНН организации", required=True),
-        Column("Организация"),
-        Column("Муниципалитет"),
-        Column("Должность", required=True),
-        Column("Предметы"),
-        Column("Основное место работы"),
-        Column("Категория"),
-        Column("Дата присвоения категории"),
-        Column("Образование"),
-        Column("Дата начала педагогической деятельности"),
-        Column("Email"),
-        Column("Телефон"),
+        Column("СНИЛС", "snils", normalize_snils, required=True),
+        Column("Фамилия", "last_name", required=True),
+        Column("Имя", "first_name", required=True),
+        Column("Отчество", "middle_name"),
+        Column("Дата рождения", "birth_date", parse_date, required=True),
+        Column("Пол", "sex", choice(SEXES, "ожидается «М» или «Ж», указано «{value}»"), default=""),
+        # An organization may be named instead of its INN, with its municipality.
+        Column(
+            "ИНН организации",
+            "organization_inn",
+            _inn,
+            required=True,
+            instead=("Организация",),
+            missing="укажите ИНН организации или её наименование с муниципалитетом",
+        ),
+        Column("Организация", "organization_name"),
+        Column("Муниципалитет", "municipality_name"),
+        Column("Должность", "position_id", "position", required=True),
+        Column("Предметы", "subjects", "subject_ids", default=frozenset()),
+        Column("Основное место работы", "is_main", parse_bool, default=True),
+        Column(
+            "Категория",
+            "category",
+            choice(CATEGORIES, "неизвестная квалификационная категория «{value}»"),
+            default=QualificationCategory.NONE,
+        ),
+        Column("Дата присвоения категории", "category_date", parse_date),
+        # (education, has higher pedagogical education)
+        Column(
+            "Образование",
+            "education",
+            choice(EDUCATION, "неизвестное значение «{value}»"),
+            default=("", False),
+        ),
+        Column("Дата начала педагогической деятельности", "pedagogical_start", parse_date),
+        Column("Email", "email", _email, default=""),
+        Column("Телефон", "phone"),
     ]
     example = [
         "112-233-445 95",
@@ -245,10 +195,6 @@ class StaffImporter(Importer):
             ("Пол", ["М", "Ж"]),
         ]
 
-    def alternative_present(self, header, index):
-        # An organization may be named instead of its INN, with its municipality.
-        return header == "ИНН организации" and "Организация" in index
-
     def prepare(self, rows):
         self.today = datetime.date.today()
         self.positions = {norm_key(p.name): p.pk for p in Position.objects.all()}
@@ -268,18 +214,13 @@ class StaffImporter(Importer):
                 self.org_by_name.setdefault((o.municipality_id, norm_key(o.short_name)), o.pk)
         self.municipalities = {norm_key(m.name): m.pk for m in Municipality.objects.all()}
         # Existing people and their jobs, loaded once in chunks (no query per row).
-        snils = set()
-        for row in rows:
-            try:
-                snils.add(normalize_snils(row.get("СНИЛС")))
-            except ValidationError:
-                pass
+        snils = snils_of(rows)
         # One query per table with an array parameter (a 5,000-item IN list costs Django more than the DB).
-        columns = ["id", "snils", *PERSON_FIELDS]
-        # snils → (pk, values in PERSON_FIELDS order): tuples, not dicts, to keep 100,000 of them small.
+        columns = ["id", "snils", *PERSON_IMPORT_FIELDS]
+        # snils → (pk, values in PERSON_IMPORT_FIELDS order): tuples, not dicts, to keep 100,000 of them small.
         self.persons = {
             row[1]: (row[0], tuple(row[2:]))
-            for row in _fetch(
+            for row in fetch(
                 f"SELECT {', '.join(columns)} FROM people_person WHERE snils = ANY(%s)", sorted(snils)
             )
         }
@@ -295,12 +236,13 @@ class StaffImporter(Importer):
             )
         )
         self.employments = {}
-        for pk, person_id, org_id, position_id, is_main in _fetch(
-            # Current jobs only: a teacher who returns to a school they left gets a new job (and is counted
-            # as new, like anyone the importer cannot see), not a match with the ended one.
-            "SELECT id, person_id, organization_id, position_id, is_main FROM people_employment "
-            'WHERE person_id = ANY(%s) AND ("end" IS NULL OR "end" >= CURRENT_DATE)',
-            person_ids,
+        # Current jobs only (Employment.active_q): a teacher who returns to a school they left gets a new job (and
+        # is counted as new, like anyone the importer cannot see), not a match with the ended one.
+        for pk, person_id, org_id, position_id, is_main in (
+            Employment.objects.current()
+            .filter(person_id__in=RawSQL("SELECT unnest(%s::bigint[])", (list(person_ids),)))
+            .values_list("pk", "person_id", "organization_id", "position_id", "is_main")
+            .iterator(chunk_size=10_000)
         ):
             self.employments[(person_id, org_id, position_id)] = {
                 "pk": pk,
@@ -308,7 +250,7 @@ class StaffImporter(Importer):
                 "subjects": frozenset(),
             }
         subjects_by_emp = {}
-        for emp_id, subject_id in _fetch(
+        for emp_id, subject_id in fetch(
             "SELECT s.employment_id, s.subject_id FROM people_employment_subjects s "
             "JOIN people_employment e ON e.id = s.employment_id WHERE e.person_id = ANY(%s)",
             person_ids,
@@ -318,87 +260,51 @@ class StaffImporter(Importer):
             e["subjects"] = frozenset(subjects_by_emp.get(e["pk"], ()))
         self.seen_persons = {}
 
-    def _date(self, c, header, raw, required=False):
-        value = c.field(header, parse_date, raw)
-        if value is None and required and not c.errors_for(header):
-            c.error(header, "не заполнено обязательное поле")
-        return value
+    # --- look-ups of one cell ---
 
-    def clean(self, row, number):
-        c = _Cleaner()
-        snils = c.field("СНИЛС", normalize_snils, row.get("СНИЛС"))
-        person = {}
-        for header, key in (("Фамилия", "last_name"), ("Имя", "first_name")):
-            person[key] = text(row.get(header))
-            if not person[key]:
-                c.error(header, "не заполнено обязательное поле")
-        person["middle_name"] = text(row.get("Отчество"))
-        birth = self._date(c, "Дата рождения", row.get("Дата рождения"), required=True)
-        if birth:
-            if birth > self.today:
-                c.error("Дата рождения", "дата рождения в будущем")
-            else:
-                age = (
-                    self.today.year
-                    - birth.year
-                    - ((self.today.month, self.today.day) < (birth.month, birth.day))
-                )
-                if age < 16:
-                    c.error("Дата рождения", f"возраст {age} лет — меньше 16")
-                elif age > 90:
-                    c.error("Дата рождения", f"возраст {age} лет — больше 90")
-        person["birth_date"] = birth
-        sex_raw = text(row.get("Пол"))
-        person["sex"] = SEXES.get(sex_raw.lower(), None) if sex_raw else ""
-        if person["sex"] is None:
-            c.error("Пол", f"ожидается «М» или «Ж», указано «{sex_raw}»")
-        email = text(row.get("Email"))
-        if email:
-            c.field("Email", validate_email, email)
-        person["email"] = email
-        person["phone"] = text(row.get("Телефон"))
-        edu_raw = norm_key(row.get("Образование"))
-        if edu_raw in EDUCATION:
-            person["education"], person["has_higher_pedagogical"] = EDUCATION[edu_raw]
-        else:
-            c.error("Образование", f"неизвестное значение «{text(row.get('Образование'))}»")
-        cat_raw = norm_key(row.get("Категория"))
-        category = CATEGORIES.get(cat_raw)
-        if category is None:
-            c.error("Категория", f"неизвестная квалификационная категория «{text(row.get('Категория'))}»")
-        person["category"] = category or QualificationCategory.NONE
-        person["category_date"] = self._date(
-            c, "Дата присвоения категории", row.get("Дата присвоения категории")
-        )
-        if person["category_date"] and person["category_date"] > self.today:
-            c.error("Дата присвоения категории", "дата в будущем")
-        person["category_expiry"] = category_expiry(person["category"], person["category_date"])
-        start = self._date(
-            c, "Дата начала педагогической деятельности", row.get("Дата начала педагогической деятельности")
-        )
-        if start and start > self.today:
-            c.error("Дата начала педагогической деятельности", "дата в будущем")
-        elif start and birth and start.year - birth.year < 14:
-            c.error("Дата начала педагогической деятельности", "раньше 14-летия педагога")
-        person["pedagogical_start"] = start
+    def position(self, value):
+        position_id = lookup(self.positions, value)
+        if position_id is None:
+            raise ValidationError(f"неизвестная должность «{text(value)}»")
+        return position_id
 
-        org_id = self._organization(c, row)
-        pos_raw = text(row.get("Должность"))
-        position_id = self.positions.get(norm_key(pos_raw))
-        if not pos_raw:
-            c.error("Должность", "не заполнено обязательное поле")
-        elif position_id is None:
-            c.error("Должность", f"неизвестная должность «{pos_raw}»")
-        subject_ids = set()
-        for name in text(row.get("Предметы")).split(";"):
+    def subject_ids(self, value):
+        ids, unknown = set(), []
+        for name in text(value).split(";"):
             if name.strip():
-                sid = self.subjects.get(norm_key(name))
-                if sid is None:
-                    c.error("Предметы", f"неизвестный предмет «{name.strip()}»")
+                subject_id = lookup(self.subjects, name.strip())
+                if subject_id is None:
+                    unknown.append(f"неизвестный предмет «{name.strip()}»")
                 else:
-                    subject_ids.add(sid)
-        is_main = c.field("Основное место работы", parse_bool, row.get("Основное место работы") or "да")
-        attach = False
+                    ids.add(subject_id)
+        if unknown:
+            raise ValidationError(unknown)
+        return frozenset(ids)
+
+    # --- the row ---
+
+    def check(self, c, r, row, number):
+        today, birth = self.today, r["birth_date"]
+        # The rules of the person's card, as the edit form applies them.
+        if birth is not None:
+            c.field("Дата рождения", check_birth_date, birth, today)
+        if not c.has_error("Дата присвоения категории"):
+            c.field(
+                "Дата присвоения категории", check_category_date, r["category"], r["category_date"], today
+            )
+        c.field(
+            "Дата начала педагогической деятельности",
+            check_pedagogical_start,
+            r["pedagogical_start"],
+            birth,
+            today,
+        )
+        r["organization_id"] = self._organization(c, r)
+        r["education"], r["has_higher_pedagogical"] = r["education"]
+        r["category_expiry"] = category_expiry(r["category"], r["category_date"])
+        person = r["person"] = tuple([r[f] for f in PERSON_IMPORT_FIELDS])
+        snils = r["snils"]
+        r["attach"] = False
         existing = self.persons.get(snils) if snils else None
         if (
             existing is not None
@@ -406,46 +312,41 @@ class StaffImporter(Importer):
             and existing[0] not in self.owned_person_ids
         ):
             stored = existing[1]
-            named = (
-                stored[PERSON_FIELDS.index("last_name")],
-                stored[PERSON_FIELDS.index("first_name")],
-                stored[PERSON_FIELDS.index("birth_date")],
-            )
-            if not matches_registry(named, person["last_name"], person["first_name"], person["birth_date"]):
+            named = (stored[_LAST_NAME], stored[_FIRST_NAME], stored[_BIRTH_DATE])
+            if not matches_registry(named, r["last_name"], r["first_name"], birth):
                 c.error("СНИЛС", REGISTRY_MISMATCH)
             else:
-                attach = True
+                r["attach"] = True
         if snils and not c.errors:
-            signature = tuple(person[f] for f in PERSON_FIELDS)
             first = self.seen_persons.get(snils)
             if first is None:
-                self.seen_persons[snils] = (number, signature)
-            elif first[1] != signature:
+                self.seen_persons[snils] = (number, person)
+            elif first[1] != person:
                 c.error("СНИЛС", f"этот СНИЛС уже встречается в строке {first[0]} с другими данными")
-        c.done()
+
+    def finish(self, r):
         return {
-            "snils": snils,
-            "person": tuple(person[f] for f in PERSON_FIELDS),  # a tuple: 100,000 dicts cost memory
-            "organization_id": org_id,
-            "position_id": position_id,
-            "subjects": frozenset(subject_ids),
-            "is_main": is_main,
-            "attach": attach,
+            "snils": r["snils"],
+            "person": r["person"],  # a tuple: 100,000 dicts cost memory
+            "organization_id": r["organization_id"],
+            "position_id": r["position_id"],
+            "subjects": r["subjects"],
+            "is_main": r["is_main"],
+            "attach": r["attach"],
         }
 
-    def _organization(self, c, row):
-        inn = text(row.get("ИНН организации")).replace(" ", "")
+    def _organization(self, c, r):
+        inn = r["organization_inn"]
         if inn:
             org_id = self.org_by_inn.get(inn)
             if org_id is None:
                 c.error("ИНН организации", f"организация с ИНН {inn} не найдена")
                 return None
         else:
-            name = text(row.get("Организация"))
+            name = r["organization_name"]
             if not name:
-                c.error("ИНН организации", "укажите ИНН организации или её наименование с муниципалитетом")
-                return None
-            muni_name = text(row.get("Муниципалитет"))
+                return None  # reported as the missing «ИНН организации»
+            muni_name = r["municipality_name"]
             muni_id = self.municipalities.get(norm_key(muni_name)) if muni_name else None
             if muni_name and muni_id is None:
                 c.error("Муниципалитет", f"муниципалитет «{muni_name}» не найден")
@@ -516,18 +417,18 @@ class StaffImporter(Importer):
                 changed_persons.append((self.persons[snils][0], *values, now))
         copy_rows(
             "people_person",
-            ["snils", *PERSON_FIELDS, "category_order", "version", "created_at", "updated_at"],
+            ["snils", *PERSON_IMPORT_FIELDS, "category_order", "version", "created_at", "updated_at"],
             new_persons,
         )
         if changed_persons:
-            copy_update("people_person", "id", [*PERSON_FIELDS, "updated_at"], changed_persons)
+            copy_update("people_person", "id", [*PERSON_IMPORT_FIELDS, "updated_at"], changed_persons)
             ids = [row[0] for row in changed_persons]
             Person.objects.filter(pk__in=ids).update(version=F("version") + 1)
         progress(len(classified) // 2)
         pk_by_snils = {s: p[0] for s, p in self.persons.items()}
         if new_persons:
             pk_by_snils.update(
-                _fetch(
+                fetch(
                     "SELECT snils, id FROM people_person WHERE snils = ANY(%s)",
                     [row[0] for row in new_persons],
                 )
@@ -556,7 +457,9 @@ class StaffImporter(Importer):
         if new_jobs:
             ids = {
                 (person_id, org_id, position_id): pk
-                for pk, person_id, org_id, position_id in _fetch(
+                for pk, person_id, org_id, position_id in fetch(
+                    # The jobs just written, to link their subjects: any job not ended (not the "current job"
+                    # question — a new job may start later).
                     "SELECT id, person_id, organization_id, position_id FROM people_employment "
                     'WHERE person_id = ANY(%s) AND ("end" IS NULL OR "end" >= CURRENT_DATE)',
                     sorted({job[0] for job in new_jobs}),
@@ -569,17 +472,3 @@ class StaffImporter(Importer):
             links += [(pk, s) for pk, subjects in reset_subjects for s in sorted(subjects)]
         copy_rows(through._meta.db_table, ["employment_id", "subject_id"], links)
         progress(len(classified))
-
-
-def _fetch(sql, values):
-    """One query with an array parameter: a long IN (…) list costs Django more than the database."""
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(sql, [list(values)])
-        return cur.fetchall()
-
-
-class _Cleaner(RowCleaner):
-    def errors_for(self, header):
-        return [e for e in self.errors if e.header == header]

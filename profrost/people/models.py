@@ -3,6 +3,7 @@
 import datetime
 
 import pghistory
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
@@ -111,8 +112,6 @@ class PersonQuerySet(models.QuerySet):
         scope = scope_of(user)
         if scope.everything:
             return self
-        today = datetime.date.today()
-        active = Q(end__isnull=True) | Q(end__gte=today)
         unit = Q()
         if scope.region_ids:
             unit |= Q(organization__region_id__in=scope.region_ids)
@@ -125,7 +124,7 @@ class PersonQuerySet(models.QuerySet):
             in_unit = Employment.objects.filter(unit, person=OuterRef("pk"))
             if not scope.region_ids:
                 # Below the region level only current staff are visible.
-                in_unit = in_unit.filter(active)
+                in_unit = in_unit.current()
             q |= Exists(in_unit)
         if scope.region_ids:
             # People not (yet) employed anywhere are visible to the region's staff.
@@ -159,6 +158,62 @@ def full_years(start, day):
     if (day.month, day.day) < (start.month, start.day):
         years -= 1
     return years
+
+
+# --- the rules of a person's card: the edit form (PersonForm) and the staff import apply these same functions ---
+# Each raises ValidationError with the message for the user; `today` is given by a caller checking many rows.
+
+MIN_AGE, MAX_AGE = 16, 90  # the age of a pedagogical worker entered into the registry
+PEDAGOGICAL_START_MIN_AGE = 14
+# Categories (compliance, first, highest) awarded before this date are valid for five years; later awards,
+# and the other categories, do not expire.
+CATEGORY_EXPIRY_ABOLISHED = datetime.date(2023, 9, 1)
+CATEGORY_TERM_YEARS = 5
+EXPIRING_CATEGORIES = frozenset(
+    {QualificationCategory.COMPLIANCE, QualificationCategory.FIRST, QualificationCategory.HIGHEST}
+)
+IN_FUTURE = "дата не может быть в будущем"
+
+
+def check_birth_date(birth, today=None):
+    """Not in the future; a pedagogical worker is 16 to 90 years old."""
+    today = today or datetime.date.today()
+    if birth > today:
+        raise ValidationError("дата рождения не может быть в будущем")
+    age = full_years(birth, today)
+    if not MIN_AGE <= age <= MAX_AGE:
+        raise ValidationError(f"возраст {age} лет: допустимо от {MIN_AGE} до {MAX_AGE}")
+
+
+def check_pedagogical_start(start, birth, today=None):
+    """The start of pedagogical work: not in the future, not before the year of the 14th birthday."""
+    if start is None:
+        return
+    if start > (today or datetime.date.today()):
+        raise ValidationError(IN_FUTURE)
+    if birth is not None and start.year - birth.year < PEDAGOGICAL_START_MIN_AGE:
+        raise ValidationError(f"раньше {PEDAGOGICAL_START_MIN_AGE}-летия педагога")
+
+
+def check_category_date(category, awarded, today=None):
+    """A qualification category (other than none) needs the date it was awarded; the date is not in the
+    future."""
+    if awarded is None:
+        if category and category != QualificationCategory.NONE:
+            raise ValidationError("укажите дату присвоения категории")
+        return
+    if awarded > (today or datetime.date.today()):
+        raise ValidationError(IN_FUTURE)
+
+
+def category_expiry(category, awarded):
+    """The date a category is valid until, or None when it does not expire (never typed in: derived)."""
+    if category in EXPIRING_CATEGORIES and awarded and awarded < CATEGORY_EXPIRY_ABOLISHED:
+        try:
+            return awarded.replace(year=awarded.year + CATEGORY_TERM_YEARS)
+        except ValueError:  # 29 February
+            return awarded.replace(year=awarded.year + CATEGORY_TERM_YEARS, day=28)
+    return None
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -206,6 +261,12 @@ class Person(models.Model):
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
 
     @property
+    def short_name(self):
+        """Архипова Л. П."""
+        initials = " ".join(f"{part[0]}." for part in (self.first_name, self.middle_name) if part)
+        return f"{self.last_name} {initials}".strip()
+
+    @property
     def snils_display(self):
         return format_snils(self.snils)
 
@@ -236,7 +297,12 @@ class EmploymentQuerySet(models.QuerySet):
         return self.filter(person__in=Person.objects.visible_to(user))
 
     def active_on(self, day):
-        return self.filter(Q(start__isnull=True) | Q(start__lte=day), Q(end__isnull=True) | Q(end__gte=day))
+        """The jobs held on `day` (see Employment.active_q)."""
+        return self.filter(Employment.active_q(day))
+
+    def current(self):
+        """The jobs held today: "current staff", "works there now"."""
+        return self.active_on(datetime.date.today())
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -277,6 +343,18 @@ class Employment(models.Model):
 
     def __str__(self):
         return f"{self.position} — {self.organization}"
+
+    @staticmethod
+    def active_q(day, prefix=""):
+        """The one definition of a job held on `day` ("current" when `day` is today): it has begun — no start
+        date, or start ≤ day — and has not ended — no end date, or end ≥ day (both bounds inclusive).
+
+        As a Q, for filters through a relation: `Employment.active_q(day, prefix="employments__")` on
+        Person or Organization (inside one filter() call, so that both bounds apply to the same job).
+        Employment.objects.active_on(day) / .current() and is_active apply the same rule."""
+        return (Q(**{f"{prefix}start__isnull": True}) | Q(**{f"{prefix}start__lte": day})) & (
+            Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__gte": day})
+        )
 
     @property
     def is_active(self):

@@ -5,10 +5,18 @@ import datetime
 import random
 
 import pghistory
-from django.db import transaction
+from django.db import connection, transaction
 
 from profrost.core.validators import inn10, snils_control
-from profrost.people.models import Education, Employment, Person, Position, QualificationCategory, Subject
+from profrost.people.models import (
+    Education,
+    Employment,
+    Person,
+    Position,
+    QualificationCategory,
+    Subject,
+    category_expiry,
+)
 from profrost.structure.models import District, Municipality, Organization, Region
 
 REGION = "Волжская область"
@@ -387,8 +395,6 @@ class RegionGenerator:
             return self._run()
 
     def _run(self):
-        from django.db import connection
-
         with connection.cursor() as cur:  # see copy_rows: keeps the history triggers cheap
             cur.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
         rng = self.rng
@@ -586,13 +592,7 @@ class RegionGenerator:
         else:
             last, first, middle = surname, rng.choice(MALE_NAMES), patronymic[0]
         category, category_date = self.category(start)
-        expiry = None
-        if (
-            category_date
-            and category_date < datetime.date(2023, 9, 1)
-            and category in ("compliance", "first", "highest")
-        ):
-            expiry = add_years(category_date, 5)
+        expiry = category_expiry(category, category_date)
         higher = rng.random() < 0.82
         return Person(
             last_name=last,

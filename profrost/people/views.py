@@ -1,34 +1,35 @@
 import datetime
+import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from profrost.accounts import permissions
-from profrost.core.exports import xlsx_response
+from profrost.core import rules
+from profrost.core.exports import attachment, xlsx_response
 from profrost.core.forms import CONFLICT_MESSAGE
 from profrost.core.history import history
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.core.validators import normalize_snils
-from profrost.diagnostics.progress import person_history
 from profrost.people import actions
+from profrost.people.exports import STAFF_HEADERS, staff_rows
+from profrost.people.extensions import person_card
 from profrost.people.forms import EmploymentForm, PeopleFilterForm, PersonForm
-from profrost.people.imports import STAFF_HEADERS, staff_rows
 from profrost.people.models import Employment, Person, sees_sensitive
-from profrost.resources.growth import growth_record
+from profrost.people.personal_data import erase_person_data, export_person_data
+from profrost.people.queries import SNILS_SESSION_KEY, filtered_people
+from profrost.structure.models import Organization
 
 PAGE_SIZE = 50
-SNILS_SESSION_KEY = "people_snils_search"
 
 
 def can_edit(user):
-    return permissions.may_edit_people(user)
+    return rules.allowed(user, "edit_people")
 
 
 def can_see_sensitive(user, person):
@@ -39,53 +40,6 @@ def can_see_sensitive(user, person):
 def _require_editor(user):
     if not can_edit(user):
         raise PermissionDenied
-
-
-def _filtered(request, form):
-    """The scoped, filtered, sorted queryset of the list and of its export."""
-    qs = Person.objects.visible_to(request.user)
-    if not form.is_valid():
-        return qs.order_by("last_name", "first_name", "middle_name", "pk")
-    data = form.cleaned_data
-    snils = request.session.get(SNILS_SESSION_KEY) if request.GET.get("by") == "snils" else None
-    if snils:
-        qs = qs.filter(snils=snils)
-    words = data["q"].split()
-    if words:
-        qs = qs.filter(last_name__istartswith=words[0])
-        if len(words) > 1:
-            qs = qs.filter(first_name__istartswith=words[1])
-        if len(words) > 2:
-            qs = qs.filter(middle_name__istartswith=words[2])
-    job = Employment.objects.filter(person=OuterRef("pk")).filter(
-        Q(end__isnull=True) | Q(end__gte=datetime.date.today())
-    )
-    job_filtered = False
-    if data["municipality"]:
-        job, job_filtered = job.filter(organization__municipality=data["municipality"]), True
-    if data["organization"]:
-        job, job_filtered = job.filter(organization=data["organization"]), True
-    if data["position"]:
-        job, job_filtered = job.filter(position=data["position"]), True
-    if data["subject"]:
-        job, job_filtered = job.filter(subjects=data["subject"]), True
-    if job_filtered:
-        qs = qs.filter(Exists(job))
-    if data["category"]:
-        qs = qs.filter(category=data["category"])
-    if data["manager"] or data["young"]:
-        qs = qs.with_facts()
-        if data["manager"]:
-            qs = qs.filter(is_manager=True)
-        if data["young"]:
-            qs = qs.filter(is_young_specialist=True)
-    order = {
-        "birth": ("birth_date", "pk"),
-        "experience": ("-pedagogical_start", "pk"),
-        "-experience": ("pedagogical_start", "pk"),
-        "category": ("category", "last_name", "first_name", "pk"),
-    }.get(data["sort"], ("last_name", "first_name", "middle_name", "pk"))
-    return qs.order_by(*order)
 
 
 def person_list(request):
@@ -99,13 +53,13 @@ def person_list(request):
             f"Неверное значение фильтра {wrong}: фильтр не применён (значения не из списка "
             "или вне вашей области доступа не учитываются).",
         )
-    qs = _filtered(request, form)
+    qs = filtered_people(request, form)
     page = Paginator(qs.only(*LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
     people = list(page.object_list)
     jobs = {}
     for e in (
         Employment.objects.filter(person__in=people)
-        .filter(Q(end__isnull=True) | Q(end__gte=datetime.date.today()))
+        .current()
         .select_related("organization__municipality", "position")
         .order_by("-is_main", "pk")
     ):
@@ -191,7 +145,7 @@ def _search_post(request):
 
 def person_export(request):
     form = PeopleFilterForm(request.GET or None, user=request.user)
-    qs = _filtered(request, form)
+    qs = filtered_people(request, form)
     count = qs.count()
     journal(
         JournalAction.EXPORT,
@@ -248,10 +202,8 @@ def _render_card(request, person):
             and request.user.person_id != person.pk
             or request.user.is_superuser,
             "history": history(person, *employments, hide=hide),
-            "is_region_admin": permissions.may_handle_personal_data(request.user),
-            "results": person_history(person),
-            "growth": growth_record(person),
-            "routes": person.routes.order_by("-created_at"),
+            "is_region_admin": rules.allowed(request.user, "handle_personal_data"),
+            "card_sections": person_card.render(request, person),
         },
     )
 
@@ -317,8 +269,6 @@ def _employment_for(request, pk):
     )
     _require_editor(request.user)
     # Only jobs inside one's own scope are editable (a school coordinator can't end another school's job).
-    from profrost.structure.models import Organization
-
     if not Organization.objects.visible_to(request.user).filter(pk=employment.organization_id).exists():
         raise PermissionDenied
     return employment
@@ -347,18 +297,12 @@ def employment_end(request, pk):
 
 
 def _require_region_admin(user):
-    if not permissions.may_handle_personal_data(user):
+    if not rules.allowed(user, "handle_personal_data"):
         raise PermissionDenied
 
 
 def person_data_export(request, pk):
     """Everything the system holds on a person, as JSON (docs/security.md §21)."""
-    import json
-
-    from django.http import HttpResponse
-
-    from profrost.people.personal_data import export_person_data
-
     person = _person_for(request, pk)
     _require_region_admin(request.user)
     data = export_person_data(person, request=request)
@@ -366,14 +310,12 @@ def person_data_export(request, pk):
         json.dumps(data, ensure_ascii=False, indent=2, default=str),
         content_type="application/json; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="personal-data-{person.pk}.json"'
+    attachment(response, f"Персональные данные {person.short_name}", "json")
     return response
 
 
 @require_POST
 def person_erase(request, pk):
-    from profrost.people.personal_data import erase_person_data
-
     person = _person_for(request, pk)
     _require_region_admin(request.user)
     erase_person_data(person, request=request)

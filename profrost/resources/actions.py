@@ -1,4 +1,6 @@
-"""State changes of the resources: applications within quotas, enrollment, events, internships, communities.
+"""State changes of the resources: applications within quotas, enrollment, events, internships (interns,
+mentors, completion), internship sites' monthly reports, communities. The pages, the command line and the
+tasks all change state through these functions.
 
 Quota arithmetic is serialised on the cohort row (SELECT … FOR UPDATE): two coordinators taking the last place
 at once queue on the lock, the second one sees the place taken. Every refusal is a ResourceError with a
@@ -7,7 +9,8 @@ Russian message for the user; nothing is written then.
 
 import datetime
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 
 from profrost.accounts.permissions import (
@@ -17,6 +20,7 @@ from profrost.accounts.permissions import (
     may_register_others,
 )
 from profrost.core.scoping import scope_of
+from profrost.core.validators import normalize_snils
 from profrost.people.models import Employment, Person
 from profrost.resources.models import (
     HOLDING_QUOTA,
@@ -31,7 +35,9 @@ from profrost.resources.models import (
     Membership,
     Participation,
     Quota,
+    SiteReport,
 )
+from profrost.resources.signals import attendance_marked, enrollments_changed
 
 
 class ResourceError(Exception):
@@ -72,12 +78,7 @@ def quota_use(cohort, municipality_id, organization_id=None):
 
 
 def _current_job(person, organization):
-    today = datetime.date.today()
-    return (
-        Employment.objects.filter(person=person, organization=organization)
-        .filter(Q(end__isnull=True) | Q(end__gte=today))
-        .exists()
-    )
+    return Employment.objects.filter(person=person, organization=organization).current().exists()
 
 
 @transaction.atomic
@@ -322,9 +323,9 @@ def move_enrollment(
         enrollment.hours_attended = hours
     enrollment.version += 1
     enrollment.save()
-    from profrost.routes.actions import sync_enrollments  # route items linked to this cohort follow it
-
-    sync_enrollments([enrollment])
+    enrollments_changed.send(
+        Enrollment, enrollments=[enrollment]
+    )  # e.g. route items linked to the cohort follow
     return enrollment
 
 
@@ -369,9 +370,7 @@ def mark_attendance(event, person, user, attended=True, role=None):
     if role:
         participation.role = role
     participation.save(update_fields=["attended", "role"])
-    from profrost.routes.actions import sync_participation  # the route item planned for this event follows
-
-    sync_participation(participation)
+    attendance_marked.send(Participation, participation=participation)  # e.g. the route item planned follows
     return participation
 
 
@@ -388,6 +387,82 @@ def add_intern(internship, person, user):
     if internship.participants.count() >= internship.capacity:
         raise ResourceError(f"Мест нет: все {internship.capacity} заняты.")
     return InternshipParticipant.objects.create(internship=internship, person=person)
+
+
+@transaction.atomic
+def add_mentor(internship, user, snils):
+    """The center names a mentor of the internship: a teacher of the site (any job there, past or present),
+    found by SNILS within the user's scope. Returns the person."""
+    if not is_region_staff(user):
+        raise ResourceError("Наставников стажировки назначает центр.")
+    try:
+        snils = normalize_snils(snils)
+    except ValidationError as exc:
+        raise ResourceError(exc.messages[0]) from exc
+    person = (
+        Person.objects.visible_to(user)
+        .filter(snils=snils, employments__organization=internship.site_id)
+        .first()
+    )
+    if person is None:
+        raise ResourceError(f"На площадке «{internship.site.name}» нет педагога с таким СНИЛС.")
+    internship.mentors.add(person)
+    return person
+
+
+@transaction.atomic
+def remove_mentor(internship, user, person_id):
+    if not is_region_staff(user):
+        raise ResourceError("Наставников стажировки назначает центр.")
+    internship.mentors.remove(person_id)
+
+
+@transaction.atomic
+def set_intern_completed(internship, user, participant_id, completed):
+    """The center marks an intern of this internship as having completed it (or not). Returns how many rows
+    changed: 0 for a participant of another internship."""
+    if not is_region_staff(user):
+        raise ResourceError("Завершение стажировки отмечает центр.")
+    return internship.participants.filter(pk=participant_id).update(completed=completed)
+
+
+# --- internship sites' reports ---------------------------------------------------------------------------
+
+
+def may_report_for(user, site):
+    """A site's monthly report is written by the center or the site's own school coordinator."""
+    return is_region_staff(user) or (
+        is_school_coordinator(user) and site.pk in scope_of(user).organization_ids
+    )
+
+
+def _violates(error, constraint):
+    """Whether an IntegrityError comes from this constraint (psycopg's diagnostics name it)."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == constraint
+
+
+def add_site_report(site, user, month, text, file=None):
+    """A site's report for the month of `month` (any day of it); one per site and month. Race-free: the
+    unique constraint decides — a second report, even one inserted between another request's check and its
+    insert, is refused with the same message, never a server error. Returns the report."""
+    if not may_report_for(user, site):
+        raise ResourceError("Отчёт площадки пишет центр или уполномоченный ОО площадки.")
+    month = month.replace(day=1)
+    taken = f"Отчёт за {month:%m.%Y} уже есть"
+    report = SiteReport(site=site, month=month, text=text, file=file or None, created_by=user)
+    if report.file:
+        report.file_name = report.file.name.rsplit("/", 1)[-1][:255]
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives the refusal
+            report.save()
+    except IntegrityError as exc:
+        if report.file:
+            report.file.delete(save=False)  # stored before the INSERT failed
+        if _violates(exc, "site_report_once_a_month"):
+            raise ResourceError(taken) from exc
+        raise
+    return report
 
 
 @transaction.atomic

@@ -1,8 +1,10 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
-from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
+from profrost.core.forms import BootstrapMixin, EndNotBeforeStart, apply_rule
 from profrost.diagnostics.models import Competence
 from profrost.resources.models import (
+    NOT_PROVIDER_KINDS,
     Cohort,
     Community,
     EnrollmentStatus,
@@ -13,8 +15,10 @@ from profrost.resources.models import (
     ParticipationRole,
     Program,
     SiteReport,
+    check_provider_kind,
+    check_registry_number,
 )
-from profrost.structure.models import Organization
+from profrost.structure.models import Organization, OrganizationStatus
 
 DATE = {"format": "%d.%m.%Y", "attrs": {"placeholder": "ДД.ММ.ГГГГ"}}
 
@@ -47,13 +51,27 @@ class ProgramForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["competences"].queryset = Competence.objects.filter(is_active=True)
-        self.fields["provider"].queryset = Organization.objects.exclude(kind__in=["school", "kindergarten"])
+        self.fields["provider"].queryset = Organization.objects.exclude(kind__in=NOT_PROVIDER_KINDS)
         self.fields["hours"].error_messages["min_value"] = "Объём — не меньше 1 часа"
+
+    def clean_provider(self):
+        # The rule the program import applies (the list above already leaves such organizations out).
+        provider = self.cleaned_data["provider"]
+        try:
+            check_provider_kind(provider.kind)
+        except ValidationError as exc:
+            raise ValidationError(f"«{provider}» — {exc.messages[0]}") from exc
+        return provider
 
     def clean(self):
         data = super().clean()
-        if data.get("in_federal_registry") and not (data.get("registry_number") or "").strip():
-            self.add_error("registry_number", "Укажите номер в федеральном реестре")
+        apply_rule(
+            self,
+            "registry_number",
+            check_registry_number,
+            data.get("in_federal_registry"),
+            data.get("registry_number"),
+        )
         return data
 
 
@@ -168,8 +186,6 @@ class InternshipForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from profrost.structure.models import OrganizationStatus
-
         sites = OrganizationStatus.objects.filter(kind="internship_site").values("organization_id")
         self.fields["site"].queryset = Organization.objects.filter(pk__in=sites)
         self.fields["site"].help_text = "Организации со статусом «Стажировочная площадка»"

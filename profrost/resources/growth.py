@@ -1,6 +1,10 @@
 """A teacher's growth record («портфолио»): programs completed with certificates, events attended or spoken
 at, internships, communities — shown on the person's card and exported to XLSX and PDF."""
 
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+from profrost.core.exports import attachment
 from profrost.resources.models import Enrollment, InternshipParticipant, Membership, Participation
 
 
@@ -109,9 +113,7 @@ def growth_sheets(record):
 
 
 def growth_pdf(request, person, record):
-    import weasyprint
-    from django.http import HttpResponse
-    from django.template.loader import render_to_string
+    import weasyprint  # ~1 s to import: loaded by the PDF exports only, not by every process that loads the URLs
 
     html = render_to_string(
         "resources/growth_pdf.html",
@@ -119,5 +121,4 @@ def growth_pdf(request, person, record):
         request=request,
     )
     response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="growth-record-{person.pk}.pdf"'
-    return response
+    return attachment(response, f"Портфолио {person.short_name}", "pdf")

@@ -27,6 +27,7 @@ from profrost.resources.models import (
     Event,
     Internship,
     Level,
+    Program,
     ProgramStatus,
     Quota,
 )
@@ -106,7 +107,7 @@ def person_facts(person, on=None):
     on = on or datetime.date.today()
     jobs = list(
         Employment.objects.filter(person=person)
-        .filter(Q(end__isnull=True) | Q(end__gte=on))
+        .active_on(on)
         .select_related("organization")
         .prefetch_related("subjects")
         .order_by("-is_main", "pk")
@@ -130,8 +131,6 @@ class Catalog:
                 self.by_code.setdefault(code, []).append(resource)
 
     def _cohorts(self):
-        from profrost.resources.models import Program
-
         cohorts = (
             Cohort.objects.filter(
                 program__status=ProgramStatus.ACTIVE, start__gte=self.start, end__lte=self.end
@@ -314,7 +313,7 @@ def people_facts(person_ids, on=None):
     on = on or datetime.date.today()
     rows = (
         Employment.objects.filter(person_id__in=list(person_ids))
-        .filter(Q(end__isnull=True) | Q(end__gte=on))
+        .active_on(on)
         .order_by("person_id", "-is_main", "pk")
         .values_list("person_id", "organization_id", "organization__municipality_id", "position_id", "pk")
     )

@@ -6,8 +6,12 @@ State changes live in actions.py.
 """
 
 import pghistory
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+
+from profrost.core.validators import generated_upload_name
+from profrost.structure.models import OrganizationKind
 
 
 class ProgramKind(models.TextChoices):
@@ -25,6 +29,25 @@ class ProgramStatus(models.TextChoices):
     DRAFT = "draft", "черновик"
     ACTIVE = "active", "действует"
     ARCHIVED = "archived", "в архиве"
+
+
+# --- the rules of a program: the edit form (ProgramForm) and the program import apply these same functions ---
+
+# Programs (ДПП) are taught by institutes of further education and centers, never by a school or a kindergarten.
+NOT_PROVIDER_KINDS = (OrganizationKind.SCHOOL, OrganizationKind.KINDERGARTEN)
+
+
+def check_provider_kind(kind):
+    """Raises ValidationError (what follows the organization's name) when `kind` of organization teaches no
+    programs."""
+    if kind in NOT_PROVIDER_KINDS:
+        raise ValidationError("школа или детский сад: программы ДПП реализуют организации ДПО и центры")
+
+
+def check_registry_number(in_federal_registry, registry_number):
+    """A program in the federal registry (ФР ДПП) has its number there."""
+    if in_federal_registry and not (registry_number or "").strip():
+        raise ValidationError("укажите номер в федеральном реестре")
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -385,8 +408,6 @@ class InternshipParticipant(models.Model):
 
 
 def site_report_path(instance, filename):
-    from profrost.core.validators import generated_upload_name
-
     return generated_upload_name("site-reports", filename)
 
 

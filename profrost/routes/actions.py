@@ -8,17 +8,23 @@ core.forms.CONFLICT_MESSAGE.
 
 import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from profrost.accounts.models import Role, RoleCode, User
-from profrost.accounts.permissions import is_municipal_coordinator, is_region_staff, is_school_coordinator
+from profrost.accounts.permissions import (
+    TUTOR_ROLES,
+    is_municipal_coordinator,
+    is_region_staff,
+    is_school_coordinator,
+)
 from profrost.core.forms import CONFLICT_MESSAGE
+from profrost.core.notifications import notify, notify_each, sent_before
 from profrost.core.scoping import scope_of
-from profrost.people.models import Employment
-from profrost.routes.models import ItemStatus, Notification, Route, RouteItem, RouteStatus
+from profrost.people.models import Employment, Person
+from profrost.routes.models import Evidence, ItemStatus, Route, RouteItem, RouteStatus
+from profrost.structure.models import Organization
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_TYPES = (".pdf", ".docx", ".doc", ".xlsx", ".pptx", ".jpg", ".jpeg", ".png")
@@ -32,11 +38,8 @@ class RouteError(Exception):
 
 
 def _current_orgs(person_id):
-    today = datetime.date.today()
     return set(
-        Employment.objects.filter(person_id=person_id)
-        .filter(Q(end__isnull=True) | Q(end__gte=today))
-        .values_list("organization_id", flat=True)
+        Employment.objects.filter(person_id=person_id).current().values_list("organization_id", flat=True)
     )
 
 
@@ -53,8 +56,6 @@ def is_school(user, route):
 def is_municipal(user, route):
     if not is_municipal_coordinator(user):
         return False
-    from profrost.structure.models import Organization
-
     municipalities = set(
         Organization.objects.filter(pk__in=_current_orgs(route.person_id)).values_list(
             "municipality_id", flat=True
@@ -81,35 +82,12 @@ def may_edit(user, route):
 def routes_visible_to(user):
     """Routes of the people the user may see (core.scoping through Person.visible_to: the center all, a
     municipality's and a school's people, oneself), plus the routes the user tutors."""
-    from profrost.people.models import Person
-
     return Route.objects.filter(
         Q(person__in=Person.objects.visible_to(user).values("pk")) | Q(tutor_id=user.pk)
     )
 
 
 # --- notifications --------------------------------------------------------------------------------------------
-
-
-def _email_on():
-    return bool(getattr(settings, "EMAIL_HOST", "")) and settings.EMAIL_HOST != "localhost"
-
-
-def notify(users, text, url=""):
-    """The bell now, in the caller's transaction; the email after it commits — never while the route's rows
-    are locked (an SMTP server's timeout would hold them), and never for a change that was rolled back."""
-    users = [u for u in users if u is not None]
-    Notification.objects.bulk_create([Notification(user=u, text=text[:500], url=url) for u in users])
-    if _email_on():
-        recipients = [u.email for u in users if u.email]
-        if recipients:
-            transaction.on_commit(lambda: _send_email(text, recipients))
-
-
-def _send_email(text, recipients):
-    from django.core.mail import send_mail
-
-    send_mail("ПрофРост: " + text[:80], text, None, recipients, fail_silently=True)
 
 
 def _teacher(route):
@@ -124,8 +102,6 @@ def _school_coordinators(route):
 
 
 def _municipal_coordinators(route):
-    from profrost.structure.models import Organization
-
     municipalities = Organization.objects.filter(pk__in=_current_orgs(route.person_id)).values(
         "municipality_id"
     )
@@ -328,6 +304,72 @@ def cancel(route, user, version=None):
     return _save(route, "status")
 
 
+# --- tutors ------------------------------------------------------------------------------------------------------
+
+CLOSED = (RouteStatus.DONE, RouteStatus.PARTIAL, RouteStatus.CANCELLED)
+TUTOR_NOT_FOUND = "Тьютор не найден: укажите логин методиста или наставника."
+
+
+def find_tutor(username):
+    """The active user with this login who may tutor (methodologist, mentor, the center's staff), or None."""
+    username = (username or "").strip()
+    if not username:
+        return None
+    return User.objects.filter(username=username, is_active=True, roles__role__in=TUTOR_ROLES).first()
+
+
+def tutor_assignable(user):
+    """The routes whose tutor this user may name: the center every route, a school coordinator the routes of
+    their organizations' current staff (is_school, set-wise); nobody else any."""
+    if is_region_staff(user):
+        return Route.objects.all()
+    if is_school_coordinator(user):
+        staff = Employment.objects.current().filter(organization_id__in=scope_of(user).organization_ids)
+        return Route.objects.filter(person_id__in=staff.values("person_id"))
+    return Route.objects.none()
+
+
+def may_assign_tutor(user, route):
+    return is_region_staff(user) or is_school(user, route)
+
+
+@transaction.atomic
+def assign_tutor(routes, user, tutor, version=None):
+    """Name `tutor` the tutor of `routes` — the route page one, the list's bulk form the ones ticked. Each route
+    changed has its version bumped. One route: refused (RouteError) unless the user may assign it
+    (may_assign_tutor) and it is not closed, and with `version` (the one the user saw) refused when stale.
+    Several routes: those the user may not assign (tutor_assignable) or closed are left out. The tutor is told
+    once, by the bell and — after the commit — by email. Returns the number of routes assigned."""
+    if tutor is None or not find_tutor(tutor.username):
+        raise RouteError(TUTOR_NOT_FOUND)
+    ids = sorted({r.pk for r in routes})
+    locked = list(
+        tutor_assignable(user)
+        .select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .exclude(status__in=CLOSED)
+        .select_related("person")
+        .order_by("pk")
+    )
+    if len(ids) == 1:
+        if not locked:
+            route = Route.objects.filter(pk=ids[0]).first()
+            if route is not None and route.status in CLOSED:
+                raise RouteError("Маршрут завершён или отменён: тьютора не меняют.")
+            raise RouteError("Назначает тьютора центр или уполномоченный ОО педагога.")
+        _check_version(locked[0], version)
+    elif version is not None and version != "":
+        raise ValueError("a version is checked for one route only")
+    for route in locked:
+        route.tutor = tutor
+        _save(route, "tutor")
+    if len(locked) == 1:
+        notify([tutor], f"Вы назначены тьютором ИОМ: {locked[0].person.full_name}", _url(locked[0]))
+    elif locked:
+        notify([tutor], f"Вы назначены тьютором маршрутов: {len(locked)}", "/routes/")
+    return len(locked)
+
+
 # --- reports -----------------------------------------------------------------------------------------------------
 
 
@@ -342,8 +384,6 @@ def check_evidence(upload):
 @transaction.atomic
 def report(item, user, text, links="", files=(), version=None):
     """The teacher's reflective report on an item (text, links, files); an approved route starts."""
-    from profrost.routes.models import Evidence
-
     route = _locked(item.route)
     if not is_owner(user, route):
         raise RouteError("Отчёт по пункту представляет сам педагог.")
@@ -445,9 +485,7 @@ def remind_deadlines(today=None):
     ]
     if not wanted:
         return 0
-    sent_before = set(
-        Notification.objects.filter(url__in={_url(r) for r, _ in wanted}).values_list("url", "text")
-    )
+    already = sent_before({_url(r) for r, _ in wanted})
     teachers = dict(
         User.objects.filter(person_id__in={r.person_id for r, _ in wanted}, is_active=True).values_list(
             "person_id", "pk"
@@ -456,26 +494,11 @@ def remind_deadlines(today=None):
     notes, sent = [], 0
     for route, text in wanted:
         text = text[:500]
-        if (_url(route), text) in sent_before:
+        if (_url(route), text) in already:
             continue
-        sent_before.add((_url(route), text))
+        already.add((_url(route), text))
         for user_id in {teachers.get(route.person_id), route.tutor_id} - {None}:
-            notes.append(Notification(user_id=user_id, text=text, url=_url(route)))
+            notes.append((user_id, text, _url(route)))
         sent += 1
-    Notification.objects.bulk_create(notes, batch_size=5000)
-    if _email_on():
-        from django.core.mail import send_mass_mail
-
-        emails = dict(
-            User.objects.filter(pk__in={n.user_id for n in notes})
-            .exclude(email="")
-            .values_list("pk", "email")
-        )
-        messages = [
-            ("ПрофРост: " + n.text[:80], n.text, None, [emails[n.user_id]])
-            for n in notes
-            if n.user_id in emails
-        ]
-        # After the commit, like notify(): immediately when no transaction is open.
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    notify_each(notes)
     return sent

@@ -5,3 +5,7 @@ class RoutesConfig(AppConfig):
     name = "profrost.routes"
     verbose_name = "Индивидуальные образовательные маршруты"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Registers its person card section and receives the lower apps' events (docs/architecture.md, "Extension points").
+        from profrost.routes import cards, receivers  # noqa: F401

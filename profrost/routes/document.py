@@ -3,9 +3,19 @@
 (python-docx) and PDF (WeasyPrint, DejaVu fonts for Cyrillic)."""
 
 import io
+import re
 import zipfile
 
-from profrost.resources.models import CommunityKind
+from django.template.loader import render_to_string
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+
+from profrost.core.exports import file_name
+from profrost.diagnostics.models import CompetenceResult
+from profrost.people.models import Employment
+from profrost.resources.models import Community, CommunityKind
+from profrost.routes.generation import NOT_A_MEMBER, member_statuses
 from profrost.routes.models import Section
 
 COLUMNS = [
@@ -58,8 +68,6 @@ def _percent(value):
 def deficit_level(route):
     """«Уровень профессиональных дефицитов»: the route's deficits by severity, as the diagnosis measured them
     (the overall result level is not it: «низкий» would read as "few deficits")."""
-    from profrost.diagnostics.models import CompetenceResult
-
     measured = {}
     if route.result_id:
         measured = {
@@ -92,11 +100,6 @@ def _row(item, first=None, second=None):
 def _community_rows(person, items):
     """1.4 under the template's two sub-column rows: communities (name, content of work) and methodological
     associations (name, the teacher's status); every line says the work and the real membership status."""
-    import re
-
-    from profrost.resources.models import Community
-    from profrost.routes.generation import NOT_A_MEMBER, member_statuses
-
     ids = {i.community_id for i in items if i.community_id}
     kinds = dict(Community.objects.filter(pk__in=ids).values_list("pk", "kind"))
     statuses = member_statuses([person.pk], ids)
@@ -131,15 +134,12 @@ def _mentoring_rows(items):
 
 
 def document_data(route):
-    """Everything the document shows, computed once for both formats."""
-    from django.db.models import Q
-
-    from profrost.people.models import Employment
-
+    """Everything the document shows, computed once for both formats: the jobs are those held on the route's
+    start."""
     person = route.person
     jobs = list(
         Employment.objects.filter(person=person)
-        .filter(Q(end__isnull=True) | Q(end__gte=route.start))
+        .active_on(route.start)
         .select_related("organization__municipality", "position")
         .prefetch_related("subjects")
         .order_by("-is_main", "pk")
@@ -188,10 +188,6 @@ def document_data(route):
 
 
 def route_docx(route):
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
     data = document_data(route)
     doc = Document()
     style = doc.styles["Normal"]
@@ -245,8 +241,7 @@ def route_docx(route):
 
 
 def route_pdf(route, request=None):
-    import weasyprint
-    from django.template.loader import render_to_string
+    import weasyprint  # ~1 s to import: loaded by the PDF exports only, not by every process that loads the URLs
 
     html = render_to_string(
         "routes/route_pdf.html", {**document_data(route), "columns": COLUMNS}, request=request
@@ -254,11 +249,27 @@ def route_pdf(route, request=None):
     return weasyprint.HTML(string=html).write_pdf()
 
 
-def routes_zip(routes, fmt):
-    """Many routes as one ZIP, a file per route named by the person."""
-    out = io.BytesIO()
+def routes_zip(routes, fmt, out, report=None):
+    """Many routes as one ZIP written to `out` (a path or a file), a file per route named by the person and the
+    route's years («ИОМ Архипова Л. П. 2026-2027.pdf»); `report(done, total)` after each."""
+    report = report or (lambda done, total: None)
+    used = set()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for route in routes:
+        for n, route in enumerate(routes, 1):
             body = route_docx(route) if fmt == "docx" else route_pdf(route)
-            z.writestr(f"ИОМ-{route.person.last_name}-{route.pk}.{fmt}", body)
-    return out.getvalue()
+            name = document_name(route, fmt)
+            if name in used:  # namesakes: the route's number tells them apart
+                name = name.replace(f".{fmt}", f" №{route.pk}.{fmt}")
+            used.add(name)
+            z.writestr(name, body)
+            report(n, len(routes))
+
+
+def document_name(route, fmt):
+    """«ИОМ Архипова Л. П. 2026-2027.pdf»: whose, which years, in Russian."""
+    years = (
+        f"{route.start.year}-{route.end.year}"
+        if route.end.year != route.start.year
+        else f"{route.start.year}"
+    )
+    return file_name(f"ИОМ {route.person.short_name} {years}", fmt)

@@ -18,13 +18,17 @@ Places are not reserved: a route proposes, the school applies.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
+from profrost.accounts.models import User
 from profrost.core.imports import copy_rows
+from profrost.core.models import Notification
 from profrost.diagnostics.models import Competence, CompetenceResult, Result, ResultStatus
 from profrost.people.models import Person
 from profrost.resources.matching import Catalog, people_facts
-from profrost.routes.models import ACTIVE, Route, RouteItem, Section
+from profrost.resources.models import Membership, MemberStatus
+from profrost.routes.actions import RouteError
+from profrost.routes.models import ACTIVE, ItemStatus, Route, RouteItem, Section
 
 DEFAULT_HOURS = 72
 MAX_EVENTS = 3
@@ -165,8 +169,6 @@ NOT_A_MEMBER = "не состоит (вступление запланирова
 def member_statuses(person_ids, community_ids):
     """{(person id, community id): the person's status there («руководитель», «член», «эксперт»)} from the
     memberships — the real status, never assumed."""
-    from profrost.resources.models import Membership, MemberStatus
-
     labels = dict(MemberStatus.choices)
     return {
         (person_id, community_id): labels.get(status, status)
@@ -205,8 +207,6 @@ ITEM_COLUMNS = [
 
 
 def _next_ids(model, n):
-    from django.db import connection
-
     if not n:
         return []
     with connection.cursor() as cur:
@@ -218,10 +218,7 @@ def _next_ids(model, n):
 
 
 def _notify_teachers(routes):
-    """Each teacher with an account learns that a draft route awaits them (the bell)."""
-    from profrost.accounts.models import User
-    from profrost.routes.models import Notification
-
+    """Each teacher with an account learns that a draft route awaits them (the bell only, no email)."""
     by_person = {r.person_id: r.pk for r in routes}
     Notification.objects.bulk_create(
         [
@@ -261,15 +258,11 @@ def generate_for_campaign(
     """Draft routes for the campaign's scored participants with deficits. Returns counts."""
     if start is None or end is None:
         start, end = academic_year()
-    from django.db import connection
-
     with (
         connection.cursor() as cur
     ):  # keeps the history triggers cheap on bulk inserts (see core.imports.copy_rows)
         cur.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
-    results = Result.objects.filter(
-        campaign=campaign, status=ResultStatus.SCORED, competence_results__is_deficit=True
-    )
+    results = Result.objects.filter(campaign=campaign, competence_results__is_deficit=True).scored()
     if person_ids is not None:
         results = results.filter(person_id__in=list(person_ids))
     results = list(results.distinct().values_list("pk", "person_id"))
@@ -350,7 +343,7 @@ def generate_for_campaign(
                     p.start,
                     p.end,
                     p.reason[:500],
-                    "planned",
+                    ItemStatus.PLANNED.value,
                     p.links.get("cohort_id"),
                     p.links.get("event_id"),
                     p.links.get("internship_id"),
@@ -383,8 +376,6 @@ def generate_for_campaign(
 
 def generate_route(result, hours=DEFAULT_HOURS, start=None, end=None):
     """One person's draft route from one result; refuses without a scored result with deficits."""
-    from profrost.routes.actions import RouteError
-
     if result is None or result.status != ResultStatus.SCORED:
         raise RouteError("Маршрут строится по оценённому результату диагностики, а его у педагога нет.")
     if not CompetenceResult.objects.filter(result=result, is_deficit=True).exists():

@@ -5,6 +5,8 @@ actions.py."""
 import pghistory
 from django.db import models
 
+from profrost.core.validators import generated_upload_name
+
 GOAL = (
     "Непрерывное профессиональное развитие педагога для обеспечения повышения качества образования, "
     "основанное на персонализированном подходе, учитывающем профессиональные дефициты, его личные ресурсы, "
@@ -186,8 +188,6 @@ class RouteItem(models.Model):
 
 
 def evidence_path(instance, filename):
-    from profrost.core.validators import generated_upload_name
-
     return generated_upload_name("route-evidence", filename)
 
 
@@ -208,22 +208,3 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class Notification(models.Model):
-    """An in-system notification (the bell): approvals, returns, deadlines."""
-
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
-    text = models.CharField("текст", max_length=500)
-    url = models.CharField("ссылка", max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "уведомление"
-        verbose_name_plural = "уведомления"
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self):
-        return self.text

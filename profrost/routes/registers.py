@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
+from profrost.core.charts import GREY, stacked_bars
 from profrost.core.sql import subquery
 from profrost.diagnostics.models import Result
 from profrost.people.models import Employment
@@ -37,6 +38,7 @@ WITH rt AS MATERIALIZED (
            count(*) FILTER (WHERE rt.status = 'draft') AS drafts,
            count(*) FILTER (WHERE rt.status = 'review') AS review,
            count(*) FILTER (WHERE rt.status IN ({developed})) AS developed,
+           count(*) FILTER (WHERE rt.status = 'approved') AS approved,
            count(*) FILTER (WHERE rt.status = 'in_progress') AS in_progress,
            count(*) FILTER (WHERE rt.status = 'done') AS done,
            count(*) FILTER (WHERE rt.status = 'partial') AS partial,
@@ -64,7 +66,7 @@ WITH rt AS MATERIALIZED (
 )
 SELECT coalesce(rc.unit, dn.unit, df.unit),
        coalesce(dn.diagnosed, 0), coalesce(rc.with_route, 0), coalesce(rc.drafts, 0), coalesce(rc.review, 0),
-       coalesce(rc.developed, 0),
+       coalesce(rc.developed, 0), coalesce(rc.approved, 0),
        coalesce(rc.in_progress, 0), coalesce(rc.done, 0), coalesce(rc.partial, 0), coalesce(rc.overdue, 0),
        coalesce(df.deficits, 0), coalesce(df.closed, 0)
   FROM route_counts rc
@@ -81,6 +83,7 @@ COUNTERS = (
     "drafts",
     "review",
     "developed",
+    "approved",
     "in_progress",
     "done",
     "partial",
@@ -138,3 +141,28 @@ def _share(values):
     if not values["deficits"]:
         return None
     return (Decimal(values["closed"]) * 100 / values["deficits"]).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+# The routes of a unit as one bar: the developed ones by their state (approved and not yet started, in progress,
+# completed successfully, completed partially — together «разработано»), then those under review and the drafts.
+CHART_SERIES = (
+    ("approved", "Утверждены, не начаты", "#0072B2"),
+    ("in_progress", "Выполняются", "#56B4E9"),
+    ("done", "Завершены успешно", "#009E73"),
+    ("partial", "Завершены частично", "#E69F00"),
+    ("review", "На согласовании", "#CC79A7"),
+    ("drafts", "Черновики", GREY),
+)
+
+
+def register_chart(rows, by_organization=False):
+    """The registers' rows (register_rows) as stacked bars, one per municipality or organization."""
+    return stacked_bars(
+        f"Маршруты (ИОМ) по {'организациям' if by_organization else 'муниципалитетам'}",
+        [r["name"] for r in rows],
+        [(label, [r[key] for r in rows]) for key, label, _ in CHART_SERIES],
+        colors=[color for *_, color in CHART_SERIES],
+        total_labels=[
+            f"разработано {r['developed']} из {r['developed'] + r['review'] + r['drafts']}" for r in rows
+        ],
+    )

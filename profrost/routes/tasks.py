@@ -1,16 +1,20 @@
-"""Bulk route generation in the background worker, with progress for the page."""
+"""Background work of routes, with progress for the page: bulk generation, the ZIP of route documents."""
 
 import datetime
 
 from django_tasks import task
 
+from profrost.core import downloads
+from profrost.core.models import TaskProgress
+from profrost.diagnostics.models import Campaign
+from profrost.people.models import Employment
+from profrost.routes.document import routes_zip
+from profrost.routes.generation import generate_for_campaign
+from profrost.routes.models import Route
+
 
 @task()
 def generate_routes(progress_id, campaign_id, hours, start, end, municipality_id=None):
-    from profrost.core.models import TaskProgress
-    from profrost.diagnostics.models import Campaign
-    from profrost.routes.generation import generate_for_campaign
-
     progress = TaskProgress.objects.get(pk=progress_id)
     progress.state = TaskProgress.State.RUNNING
     progress.message = "Подбор ресурсов и построение маршрутов"
@@ -21,11 +25,9 @@ def generate_routes(progress_id, campaign_id, hours, start, end, municipality_id
 
     person_ids = None
     if municipality_id:
-        from profrost.people.models import Employment
-
         person_ids = set(
             Employment.objects.filter(organization__municipality_id=municipality_id)
-            .active_on(datetime.date.today())
+            .current()
             .values_list("person_id", flat=True)
         )
     try:
@@ -49,3 +51,19 @@ def generate_routes(progress_id, campaign_id, hours, start, end, municipality_id
             f"пропущено (маршрут уже есть): {counts['skipped']}"
         ),
     )
+
+
+@task()
+def build_routes_zip(progress_id, route_ids, fmt):
+    """The documents of the routes (already checked against the user's scope by the page) as one ZIP."""
+
+    def build(path, report):
+        order = {pk: n for n, pk in enumerate(route_ids)}
+        routes = sorted(
+            Route.objects.filter(pk__in=route_ids).select_related("person", "result__campaign", "tutor"),
+            key=lambda r: order[r.pk],
+        )
+        routes_zip(routes, fmt, path, report)
+        return f"Готово: документов в архиве — {len(routes)}."
+
+    downloads.run(progress_id, build)

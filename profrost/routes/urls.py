@@ -5,12 +5,12 @@ from profrost.routes import views
 app_name = "routes"
 
 urlpatterns = [
+    path("zip/", views.routes_zip, name="zip"),
     path("", views.route_list, name="list"),
     path("registers/", views.registers, name="registers"),
+    path("registers/chart.svg", views.registers_chart, name="registers_chart"),
     path("tutor/", views.bulk_tutor, name="bulk_tutor"),
     path("uncovered/", views.uncovered_report, name="uncovered"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/<int:pk>/", views.notification_open, name="notification"),
     path("generate/result/<int:result_pk>/", views.generate_for_result, name="generate_result"),
     path("generate/campaign/<int:campaign_pk>/", views.generate_for_campaign, name="generate_campaign"),
     path("tasks/<int:pk>/", views.task_status, name="task"),

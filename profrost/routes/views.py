@@ -7,13 +7,16 @@ from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
 from profrost.accounts import permissions
-from profrost.core.exports import xlsx_response
+from profrost.core import downloads
+from profrost.core.exports import attachment, xlsx_response
 from profrost.core.filters import ChoiceFilter, FilterForm, IdFilter, TextFilter, wanted_format, without_nul
 from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
 from profrost.core.history import history
@@ -24,16 +27,20 @@ from profrost.core.paging import page_of, query_without_page
 from profrost.diagnostics.models import Campaign, Competence, CompetenceResult, Result
 from profrost.routes import actions
 from profrost.routes.actions import RouteError, may_edit, may_view, routes_visible_to
+from profrost.routes.document import document_name, route_docx, route_pdf
+from profrost.routes.exports import route_sheets
+from profrost.routes.generation import academic_year, generate_route
 from profrost.routes.models import (
     ACTIVE,
     Evidence,
     ItemStatus,
-    Notification,
     Route,
     RouteItem,
     RouteStatus,
     Section,
 )
+from profrost.routes.registers import register_chart, register_rows
+from profrost.routes.tasks import build_routes_zip, generate_routes
 from profrost.structure.models import Municipality
 
 DATE = djforms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"})
@@ -98,7 +105,10 @@ class RouteFilter(FilterForm):
     campaign = IdFilter(label="Диагностика")
     municipality = IdFilter(label="Муниципалитет")
     organization = IdFilter(label="Организация")
-    format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX"), ("docx", "DOCX"), ("pdf", "PDF")])
+    format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX")])
+
+
+ZIP_MAX_ROUTES = 300  # documents in one archive; a larger selection is narrowed by the filters
 
 
 def route_queryset(request, params=None):
@@ -127,14 +137,6 @@ def route_list(request):
     qs = route_queryset(request, params)
     if params["format"] == "xlsx":
         return _export(request, qs)
-    if params["format"] in ("docx", "pdf"):
-        from profrost.routes.document import routes_zip
-
-        routes = list(qs[:300])
-        journal(JournalAction.EXPORT, request=request, what="routes zip", rows=len(routes))
-        response = HttpResponse(routes_zip(routes, params["format"]), content_type="application/zip")
-        response["Content-Disposition"] = 'attachment; filename="routes.zip"'
-        return response
     page = page_of(request, qs)
     return render(
         request,
@@ -153,9 +155,30 @@ def route_list(request):
     )
 
 
-def _export(request, qs):
-    from profrost.routes.exports import route_sheets
+@require_POST
+def routes_zip(request):
+    """The documents of the list's routes (its filters, at most ZIP_MAX_ROUTES) as one ZIP. Documents take a
+    fraction of a second each: the worker makes the archive while the page shows its progress. A POST: it
+    starts work (a GET link would be followed by crawlers and prefetching)."""
+    query = QueryDict(request.POST.get("query", "")[:2000])
+    params = RouteFilter(query).values
+    fmt = request.POST.get("fmt")
+    if fmt not in ("docx", "pdf"):
+        raise Http404
+    route_ids = list(route_queryset(request, params).values_list("pk", flat=True)[:ZIP_MAX_ROUTES])
+    back = f"{reverse('routes:list')}?{query.urlencode()}"
+    if not route_ids:
+        messages.info(request, "Маршрутов по этим условиям нет — архив не нужен.")
+        return redirect(back)
+    journal(JournalAction.EXPORT, request=request, what="routes zip", rows=len(route_ids))
+    progress = downloads.start(
+        request.user, f"ИОМ ({fmt.upper()}), {len(route_ids)} шт.zip", total=len(route_ids)
+    )
+    build_routes_zip.enqueue(progress.pk, route_ids, fmt)
+    return redirect("download", pk=progress.pk)
 
+
+def _export(request, qs):
     journal(JournalAction.EXPORT, request=request, what="routes", rows=qs.count())
     return xlsx_response("маршруты.xlsx", route_sheets(qs, request.user))
 
@@ -163,69 +186,118 @@ def _export(request, qs):
 class RegisterFilter(FilterForm):
     municipality = IdFilter(label="Муниципалитет")
     campaign = IdFilter(label="Диагностика")
-    format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX")])
+    format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX"), ("pdf", "PDF")])
+
+
+REGISTER_HEADERS = [
+    "Муниципалитет / организация",
+    "Продиагностировано",
+    "С разработанным маршрутом",
+    "Черновики",
+    "На согласовании",
+    "Разработано (утверждено)",
+    "Выполняется",
+    "Завершено успешно",
+    "Завершено частично",
+    "Просрочено",
+    "Дефицитов в маршрутах",
+    "Закрыто дефицитов",
+    "Доля закрытых, %",
+]
+REGISTER_COLUMNS = (
+    "diagnosed",
+    "with_route",
+    "drafts",
+    "review",
+    "developed",
+    "in_progress",
+    "done",
+    "partial",
+    "overdue",
+    "deficits",
+    "closed",
+)
+
+
+def _register_params(request, notify=True):
+    params = RegisterFilter.of(request, notify=notify).values
+    rows, total = register_rows(
+        request.user, municipality_id=params["municipality"], campaign_id=params["campaign"]
+    )
+    return params, rows, total
 
 
 def registers(request):
     """Routes by municipality (or, drilled down, by organization): developed, approved, in progress, completed,
     overdue; diagnosed vs with a route vs completed; the share of the routes' deficits closed since."""
-    from profrost.routes.registers import register_rows
-
     if not permissions.may_view_registers(request.user):
         raise PermissionDenied
-    params = RegisterFilter.of(request).values
+    params, rows, total = _register_params(request)
     municipality = str(params["municipality"] or "")
     campaign = str(params["campaign"] or "")
-    rows, total = register_rows(
-        request.user, municipality_id=params["municipality"], campaign_id=params["campaign"]
-    )
+    by_organization = params["municipality"] is not None
     if params["format"] == "xlsx":
-        headers = [
-            "Муниципалитет / организация",
-            "Продиагностировано",
-            "С разработанным маршрутом",
-            "Черновики",
-            "На согласовании",
-            "Разработано (утверждено)",
-            "Выполняется",
-            "Завершено успешно",
-            "Завершено частично",
-            "Просрочено",
-            "Дефицитов в маршрутах",
-            "Закрыто дефицитов",
-            "Доля закрытых, %",
-        ]
         data = [
             [
                 r["name"],
-                r["diagnosed"],
-                r["with_route"],
-                r["drafts"],
-                r["review"],
-                r["developed"],
-                r["in_progress"],
-                r["done"],
-                r["partial"],
-                r["overdue"],
-                r["deficits"],
-                r["closed"],
+                *[r[key] for key in REGISTER_COLUMNS],
                 float(r["closed_share"]) if r["closed_share"] is not None else None,
             ]
             for r in [*rows, total]
         ]
-        return xlsx_response("реестр-иом.xlsx", [("Реестр ИОМ", headers, data)])
+        return xlsx_response("реестр-иом.xlsx", [("Реестр ИОМ", REGISTER_HEADERS, data)])
+    chart = register_chart(rows, by_organization)
+    if params["format"] == "pdf":
+        return _registers_pdf(request, rows, total, chart, params)
     return render(
         request,
         "routes/registers.html",
         {
             "rows": rows,
             "total": total,
+            "chart": chart,
             "municipality": municipality,
             "campaign": campaign,
             "campaigns": Campaign.objects.values_list("pk", "name"),
             "query": request.GET.urlencode(),
+            "chart_query": urlencode(
+                [(k, v) for k, v in (("municipality", municipality), ("campaign", campaign)) if v]
+            ),
         },
     )
+
+
+def registers_chart(request):
+    """The registers' chart as SVG (an <img> of the registers page): the same rows, filters and scope."""
+    if not permissions.may_view_registers(request.user):
+        raise PermissionDenied
+    params, rows, _ = _register_params(request, notify=False)  # the page has told about bad values already
+    return register_chart(rows, params["municipality"] is not None).response()
+
+
+def _registers_pdf(request, rows, total, chart, params):
+    """The registers as a PDF: the chart (SVG as a data: URI, which WeasyPrint draws) above the table."""
+    import weasyprint  # ~1 s to import: loaded by the PDF exports only, not by every process that loads the URLs
+
+    municipality = Municipality.objects.filter(pk=params["municipality"] or 0).values_list("name", flat=True)
+    campaign = Campaign.objects.filter(pk=params["campaign"] or 0).values_list("name", flat=True)
+    journal(JournalAction.EXPORT, request=request, what="registers pdf", rows=len(rows))
+    html = render_to_string(
+        "routes/registers_pdf.html",
+        {
+            "rows": rows,
+            "total": total,
+            "headers": REGISTER_HEADERS,
+            "chart": chart,
+            "image": chart.data_uri() if rows else "",
+            "municipality": municipality.first(),
+            "campaign": campaign.first(),
+            "today": datetime.date.today(),
+        },
+        request=request,
+    )
+    response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), content_type="application/pdf")
+    return attachment(response, "Реестр ИОМ", "pdf")
 
 
 def uncovered_report(request):
@@ -297,11 +369,9 @@ def _effect(route):
     """After a repeated diagnosis: which of the route's deficits closed (the newest later result)."""
     if not route.result_id:
         return None
-    later = (
-        Result.objects.filter(person_id=route.person_id, status="scored", taken_on__gt=route.result.taken_on)
-        .order_by("-taken_on", "-pk")
-        .first()
-    )
+    later = Result.objects.filter(
+        person_id=route.person_id, taken_on__gt=route.result.taken_on
+    ).latest_scored()
     if later is None:
         return None
     codes = set(route.deficits.values_list("code", flat=True))
@@ -424,30 +494,23 @@ def route_action(request, pk, action):
 
 def bulk_tutor(request):
     """The center or a school coordinator assigns one tutor to many routes of the list at once."""
-    from profrost.accounts.models import User
-
     if not permissions.may_assign_tutors(request.user):
         raise PermissionDenied
     if request.method != "POST":
         return redirect("routes:list")
-    tutor = User.objects.filter(
-        username=without_nul(request.POST.get("tutor") or "").strip(),
-        is_active=True,
-        roles__role__in=permissions.TUTOR_ROLES,
-    ).first()
+    tutor = actions.find_tutor(without_nul(request.POST.get("tutor") or ""))
     ids = [int(x) for x in request.POST.getlist("route") if x.isascii() and x.isdigit() and len(x) < 10][
         :1000
     ]
     if tutor is None or not ids:
         messages.error(request, "Отметьте маршруты и укажите логин методиста или наставника.")
         return redirect(next_url(request, "routes:list"))
-    routes = (
-        routes_visible_to(request.user)
-        .filter(pk__in=ids)
-        .exclude(status__in=["done", "partial", "cancelled"])
-    )
-    n = routes.update(tutor=tutor)
-    actions.notify([tutor], f"Вы назначены тьютором маршрутов: {n}", "/routes/")
+    # Only the routes the user sees (a route named outside them is not theirs to touch).
+    try:
+        n = actions.assign_tutor(routes_visible_to(request.user).filter(pk__in=ids), request.user, tutor)
+    except RouteError as exc:
+        messages.error(request, str(exc))
+        return redirect(next_url(request, "routes:list"))
     messages.success(request, f"Тьютор {tutor.get_full_name() or tutor.username} назначен маршрутам: {n}.")
     return redirect(next_url(request, "routes:list"))
 
@@ -455,22 +518,14 @@ def bulk_tutor(request):
 @require_POST
 def route_tutor(request, pk):
     route = _route(request, pk)
-    if not (permissions.is_region_staff(request.user) or actions.is_school(request.user, route)):
+    if not actions.may_assign_tutor(request.user, route):
         raise PermissionDenied
-    from profrost.accounts.models import User
-
-    username = without_nul(request.POST.get("tutor") or "").strip()
-    tutor = User.objects.filter(
-        username=username, is_active=True, roles__role__in=permissions.TUTOR_ROLES
-    ).first()
-    if tutor is None:
-        messages.error(request, "Тьютор не найден: укажите логин методиста или наставника.")
-    else:
-        Route.objects.filter(pk=route.pk).update(tutor=tutor)
-        actions.notify(
-            [tutor], f"Вы назначены тьютором ИОМ: {route.person.full_name}", f"/routes/{route.pk}/"
-        )
-        messages.success(request, f"Тьютор: {tutor.get_full_name() or tutor.username}.")
+    tutor = actions.find_tutor(without_nul(request.POST.get("tutor") or ""))
+    try:
+        actions.assign_tutor([route], request.user, tutor, request.POST.get("version"))
+    except RouteError as exc:
+        return _fail(request, exc, route)
+    messages.success(request, f"Тьютор: {tutor.get_full_name() or tutor.username}.")
     return redirect("routes:detail", pk=pk)
 
 
@@ -521,8 +576,6 @@ def evidence_file(request, pk):
 
 
 def route_document(request, pk, fmt):
-    from profrost.routes.document import route_docx, route_pdf
-
     route = _route(request, pk)
     if fmt in ("docx", "pdf") and request.user.person_id != route.person_id:
         journal(
@@ -537,8 +590,11 @@ def route_document(request, pk, fmt):
         body, kind = route_pdf(route, request), "application/pdf"
     else:
         raise Http404
-    response = HttpResponse(body, content_type=kind)
-    response["Content-Disposition"] = f'attachment; filename="iom-{route.pk}.{fmt}"'
+    response = HttpResponse(
+        body,
+        content_type=kind,
+        headers={"Content-Disposition": content_disposition_header(True, document_name(route, fmt))},
+    )
     return response
 
 
@@ -548,8 +604,6 @@ def route_document(request, pk, fmt):
 @require_POST
 def generate_for_result(request, result_pk):
     """A draft route for one person from one result (the teacher, their school, or the center)."""
-    from profrost.routes.generation import generate_route
-
     result = get_object_or_404(
         Result.objects.visible_to(request.user).select_related("campaign"), pk=result_pk
     )
@@ -582,9 +636,6 @@ class GenerateForm(EndNotBeforeStart, BootstrapMixin, djforms.Form):
 
 
 def generate_for_campaign(request, campaign_pk):
-    from profrost.routes.generation import academic_year
-    from profrost.routes.tasks import generate_routes
-
     if not permissions.may_generate_routes(request.user):
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=campaign_pk)
@@ -603,7 +654,8 @@ def generate_for_campaign(request, campaign_pk):
         )
         return redirect("routes:task", pk=progress.pk)
     with_deficits = (
-        Result.objects.filter(campaign=campaign, status="scored")
+        Result.objects.filter(campaign=campaign)
+        .scored()
         .filter(Exists(CompetenceResult.objects.filter(result=OuterRef("pk"), is_deficit=True)))
         .count()
     )
@@ -619,22 +671,3 @@ def task_status(request, pk):
     progress = get_object_or_404(TaskProgress, pk=pk, user=request.user, kind="routes")
     template = "routes/_task.html" if request.htmx else "routes/task.html"
     return render(request, template, {"progress": progress})
-
-
-# --- notifications ---------------------------------------------------------------------------------------------
-
-
-def notifications(request):
-    qs = Notification.objects.filter(user=request.user)
-    if request.method == "POST":
-        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("routes:notifications")
-    page = page_of(request, qs)
-    return render(request, "routes/notifications.html", {"page": page})
-
-
-def notification_open(request, pk):
-    note = get_object_or_404(Notification, pk=pk, user=request.user)
-    if note.read_at is None:
-        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
-    return redirect(note.url or "routes:notifications")

@@ -1,7 +1,7 @@
 from django import forms
 
 from profrost.core.forms import BootstrapMixin
-from profrost.structure.imports import validate_inn
+from profrost.core.validators import validate_inn
 from profrost.structure.models import Municipality, Organization, OrganizationStatus
 
 DATE_WIDGET = forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"})

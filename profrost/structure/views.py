@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from profrost.accounts import permissions
+from profrost.core import rules
 from profrost.core.exports import xlsx_response
 from profrost.core.filters import FilterForm, TextFilter
 from profrost.core.forms import CONFLICT_MESSAGE
@@ -15,26 +15,21 @@ from profrost.core.history import history
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.core.scoping import scope_of
-from profrost.people.models import Employment
 from profrost.structure import actions
+from profrost.structure.exports import ORGANIZATION_HEADERS, organization_rows
+from profrost.structure.extensions import organization_card, staff_counts
 from profrost.structure.forms import OrganizationForm, StatusForm
-from profrost.structure.imports import ORGANIZATION_HEADERS, organization_rows
 from profrost.structure.models import District, Municipality, Organization
 
 
-def _active_jobs():
-    today = datetime.date.today()
-    return Q(employments__end__isnull=True) | Q(employments__end__gte=today)
-
-
 def _region_wide(user):
-    return permissions.may_edit_whole_region(user)
+    return rules.allowed(user, "edit_whole_region")
 
 
 def can_edit_organization(user, organization=None):
     if _region_wide(user):
         return True
-    if not permissions.may_edit_organizations(user):
+    if not rules.allowed(user, "edit_organizations"):
         return False
     if organization is None:
         return True
@@ -58,15 +53,8 @@ def tree(request):
             "structure/tree.html",
             {"q": q, "page": page, "can_edit": can_edit_organization(request.user)},
         )
-    today = datetime.date.today()
     # Staff per municipality in one aggregate query: people with an active job there.
-    staff = dict(
-        Employment.objects.filter(organization__in=orgs)
-        .filter(Q(end__isnull=True) | Q(end__gte=today))
-        .values_list("organization__municipality_id")
-        .annotate(n=Count("person_id", distinct=True))
-        .values_list("organization__municipality_id", "n")
-    )
+    staff = staff_counts(orgs, "municipality_id")
     org_counts = dict(
         orgs.values_list("municipality_id").annotate(n=Count("pk")).values_list("municipality_id", "n")
     )
@@ -110,9 +98,10 @@ def municipality_organizations(request, pk):
         orgs = orgs.filter(municipality_id=pk)
         if not (Municipality.objects.visible_to(request.user).filter(pk=pk).exists() or orgs.exists()):
             raise Http404
-    orgs = orgs.annotate(staff=Count("employments__person", filter=_active_jobs(), distinct=True)).order_by(
-        "name"
-    )
+    orgs = list(orgs.order_by("name"))
+    staff = staff_counts(orgs, "id")
+    for org in orgs:
+        org.staff = staff.get(org.pk, 0)
     return render(request, "structure/_municipality_orgs.html", {"orgs": orgs})
 
 
@@ -131,25 +120,17 @@ def _organization_for(request, pk):
 def organization_detail(request, pk):
     org = _organization_for(request, pk)
     today = datetime.date.today()
-    staff_qs = (
-        Employment.objects.filter(organization=org)
-        .filter(Q(end__isnull=True) | Q(end__gte=today))
-        .select_related("person", "position")
-        .prefetch_related("subjects")
-        .order_by("person__last_name", "person__first_name", "pk")
-    )
-    staff = Paginator(staff_qs, 50).get_page(request.GET.get("page"))
     statuses = org.statuses.all()
     return render(
         request,
         "structure/organization_detail.html",
         {
             "org": org,
-            "staff": staff,
+            "card_sections": organization_card.render(request, org),
             "statuses": statuses,
             "today": today,
             "can_edit": can_edit_organization(request.user, org),
-            "can_status": permissions.may_set_organization_status(request.user),
+            "can_status": rules.allowed(request.user, "set_organization_status"),
             "history": history(org, *statuses),
         },
     )
@@ -186,7 +167,7 @@ def organization_edit(request, pk):
 
 def status_add(request, pk):
     org = _organization_for(request, pk)
-    if not permissions.may_set_organization_status(request.user):
+    if not rules.allowed(request.user, "set_organization_status"):
         raise PermissionDenied
     form = StatusForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -7,6 +7,7 @@ anything was rejected and nothing was written.
 import os
 import sys
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from profrost.core.imports import IMPORTERS, get_importer, run_import
@@ -18,26 +19,19 @@ class Command(BaseCommand):
     help = "Загрузка данных из XLSX/CSV: profrost import <вид> FILE (organizations, staff, programs, …)"
 
     def add_arguments(self, parser):
-        get_importer("staff")  # registers the importers
         parser.add_argument("kind", choices=sorted(IMPORTERS))
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="только проверить и показать итог")
         parser.add_argument("--skip-invalid", action="store_true", help="загрузить только корректные строки")
         parser.add_argument("--user", help="логин: загрузка в пределах его области доступа")
-        parser.add_argument("--name", help="наименование (для загрузки карты заданий инструмента)")
-        parser.add_argument("--campaign", type=int, help="id диагностики (для загрузки результатов)")
-        parser.add_argument(
-            "--cohort", type=int, help="id учебной группы (для загрузки результатов обучения)"
-        )
+        # What the importers need besides the file (their declared options): --name, --campaign, --cohort.
+        for option in _options():
+            parser.add_argument(f"--{option.name}", type=int if option.choices else str, help=option.help)
 
-    def handle(
-        self, kind, file, dry_run, skip_invalid, user, name=None, campaign=None, cohort=None, **options
-    ):
+    def handle(self, kind, file, dry_run, skip_invalid, user, **options):
         account = None
         if user:
-            from profrost.accounts.models import User
-
-            account = User.objects.filter(username=user, is_active=True).first()
+            account = get_user_model().objects.filter(username=user, is_active=True).first()
             if account is None:
                 raise CommandError(f"пользователь «{user}» не найден или отключён")
 
@@ -45,19 +39,13 @@ class Command(BaseCommand):
             if options.get("verbosity", 1) > 1:
                 self.stderr.write(f"{stage}: {done}/{total}")
 
-        if kind == "instrument" and not name:
-            raise CommandError("укажите --name: наименование инструмента")
-        if kind == "results" and not campaign:
-            raise CommandError("укажите --campaign: id диагностики")
-        if kind == "cohort_results" and not cohort:
-            raise CommandError("укажите --cohort: id учебной группы")
+        extra = {}
+        for option in get_importer(kind).options:
+            if not options.get(option.name):
+                raise CommandError(f"укажите --{option.name}: {option.about}")
+            extra[option.name] = options[option.name]
         if not os.path.isfile(file):
             raise CommandError(f"файл не найден: {file}")
-        extra = {
-            "instrument": {"name": name},
-            "results": {"campaign": campaign},
-            "cohort_results": {"cohort": cohort},
-        }.get(kind, {})
         result = run_import(
             kind,
             file,
@@ -90,12 +78,9 @@ class Command(BaseCommand):
             if result.errors:
                 sys.exit(1)
             return
-        if kind == "instrument" and result.created_id and not result.errors:
-            # The regional IT staff script the yearly cycle: the id alone on the last line.
-            self.stdout.write(str(result.created_id))
-            return
-        if kind == "instrument" and result.written:
-            # Scripts of the yearly cycle read the instrument's id alone on the last line.
+        if result.created_id and (result.written or not result.errors):
+            # An importer that creates one object (an instrument): scripts of the yearly cycle read its id alone
+            # on the last line.
             self.stdout.write(str(result.created_id))
             return
         if result.written:
@@ -110,3 +95,12 @@ class Command(BaseCommand):
                 "Есть ошибки: ничего не записано (загрузить только корректные строки: --skip-invalid)."
             )
         sys.exit(1)
+
+
+def _options():
+    """Every option some importer declares, once by name."""
+    found = {}
+    for importer in IMPORTERS.values():
+        for option in importer.options:
+            found.setdefault(option.name, option)
+    return found.values()

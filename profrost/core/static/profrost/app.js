@@ -4,6 +4,12 @@ document.addEventListener("change", function (event) {
   if (el.matches("[data-autosubmit]")) {
     el.form.requestSubmit();
   }
+  if (el.matches("[data-check-all]")) {
+    var name = el.getAttribute("data-check-all");
+    document.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+      box.checked = el.checked;
+    });
+  }
 });
 document.addEventListener("click", function (event) {
   var el = event.target.closest("[data-confirm]");

@@ -1,12 +1,21 @@
-"""`profrost diagnostics create-campaign …`, `… export-results …` and `… report …` (item analysis)."""
+"""`profrost diagnostics create-campaign …`, `… export-results …` and `… report …` (item analysis).
+
+create-campaign goes through the page's form and action (CampaignForm, actions.save_campaign): the same checks,
+the same scope (municipalities, organizations by INN, positions, subjects), the same experts; --invite then
+invites the participants as the page's button does (taking.invite_participants)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from profrost.accounts.models import User
 from profrost.core.exports import check_output, write_xlsx
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
+from profrost.diagnostics import actions, analysis, taking
 from profrost.diagnostics.exports import results_sheet
-from profrost.diagnostics.models import Campaign, CampaignKind, Instrument
+from profrost.diagnostics.forms import CampaignForm
+from profrost.diagnostics.models import Campaign, CampaignKind
+from profrost.people.models import Position, Subject
+from profrost.structure.models import Municipality
 
 
 class Command(BaseCommand):
@@ -18,6 +27,21 @@ class Command(BaseCommand):
         create.add_argument("--instrument", type=int, required=True)
         create.add_argument("--name", required=True)
         create.add_argument("--kind", choices=CampaignKind.values, required=True)
+        create.add_argument("--start", help="ДД.ММ.ГГГГ")
+        create.add_argument("--end", help="ДД.ММ.ГГГГ")
+        create.add_argument("--time-limit", type=int, help="минут (онлайн-тестирование)")
+        create.add_argument("--one-per-screen", action="store_true")
+        create.add_argument("--cohort", type=int, help="учебная группа (диагностика курса)")
+        create.add_argument(
+            "--municipality", action="append", default=[], help="наименование; можно несколько"
+        )
+        create.add_argument("--organization", action="append", default=[], help="ИНН; можно несколько")
+        create.add_argument("--position", action="append", default=[], help="должность; можно несколько")
+        create.add_argument("--subject", action="append", default=[], help="предмет; можно несколько")
+        create.add_argument(
+            "--expert", dest="experts", action="append", default=[], help="логин эксперта; можно несколько"
+        )
+        create.add_argument("--invite", action="store_true", help="сразу пригласить участников")
         export = sub.add_parser("export-results")
         export.add_argument("campaign", type=int)
         export.add_argument("--out", required=True)
@@ -28,13 +52,7 @@ class Command(BaseCommand):
 
     def handle(self, action, **options):
         if action == "create-campaign":
-            instrument = Instrument.objects.filter(pk=options["instrument"]).first()
-            if instrument is None:
-                raise CommandError(f"инструмент {options['instrument']} не найден")
-            campaign = Campaign.objects.create(
-                instrument=instrument, name=options["name"], kind=options["kind"]
-            )
-            self.stdout.write(str(campaign.pk))
+            self.create_campaign(options)
             return
         if options.get("out"):
             check_output(options["out"])
@@ -49,10 +67,41 @@ class Command(BaseCommand):
             journal(JournalAction.EXPORT, obj=campaign, what="results", source="cli")
             self.stdout.write(f"Выгружено: {options['out']}")
 
-    def report(self, campaign, options):
-        from profrost.diagnostics import analysis
-        from profrost.structure.models import Municipality
+    def create_campaign(self, options):
+        form = CampaignForm(
+            {
+                "instrument": options["instrument"],
+                "name": options["name"],
+                "kind": options["kind"],
+                "start": options["start"] or "",
+                "end": options["end"] or "",
+                "time_limit": options["time_limit"] or "",
+                "one_per_screen": options["one_per_screen"],
+                "cohort": options["cohort"] or "",
+                "municipalities": _ids(
+                    Municipality.objects, "name__iexact", options["municipality"], "муниципалитет"
+                ),
+                "organizations_inn": "\n".join(options["organization"]),
+                "positions": _ids(Position.objects, "name__iexact", options["position"], "должность"),
+                "subjects": _ids(Subject.objects, "name__iexact", options["subject"], "предмет"),
+                "experts": _ids(
+                    User.objects.filter(is_active=True), "username", options["experts"], "эксперт"
+                ),
+            }
+        )
+        if not form.is_valid():
+            raise CommandError(
+                "; ".join(
+                    f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+                    for name, errors in form.errors.items()
+                )
+            )
+        campaign = actions.save_campaign(form.cleaned_data)
+        if options["invite"]:
+            self.stdout.write(f"Приглашено участников: {taking.invite_participants(campaign)}")
+        self.stdout.write(str(campaign.pk))
 
+    def report(self, campaign, options):
         groups = {}
         if options["municipality"]:
             found = list(Municipality.objects.filter(name__iexact=options["municipality"].strip())[:2])
@@ -63,3 +112,14 @@ class Command(BaseCommand):
         write_xlsx(options["out"], analysis.report_sheets(data))
         journal(JournalAction.EXPORT, obj=campaign, what="item analysis", groups=groups, source="cli")
         self.stdout.write(f"Участников: {data['participants']}; выгружено: {options['out']}")
+
+
+def _ids(queryset, lookup, values, what):
+    """The ids of the rows named by `values` (one each), or CommandError naming the first unknown one."""
+    ids = []
+    for value in values:
+        found = list(queryset.filter(**{lookup: value.strip()}).values_list("pk", flat=True)[:2])
+        if len(found) != 1:
+            raise CommandError(f"{what} «{value}» не найден(а)")
+        ids.append(found[0])
+    return ids

@@ -8,6 +8,10 @@ from profrost.core.imports import parse_date
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.diagnostics.models import Campaign
+from profrost.routes.actions import remind_deadlines
+from profrost.routes.exports import route_sheets
+from profrost.routes.generation import academic_year, generate_for_campaign
+from profrost.routes.models import Route
 
 
 class Command(BaseCommand):
@@ -27,8 +31,6 @@ class Command(BaseCommand):
 
     def handle(self, action, **options):
         if action == "remind":
-            from profrost.routes.actions import remind_deadlines
-
             self.stdout.write(f"Напоминаний о сроках: {remind_deadlines()}")
             return
         if options.get("out"):
@@ -37,16 +39,11 @@ class Command(BaseCommand):
         if campaign is None:
             raise CommandError(f"диагностика {options['campaign']} не найдена")
         if action == "export":
-            from profrost.routes.exports import route_sheets
-            from profrost.routes.models import Route
-
             routes = Route.objects.filter(result__campaign=campaign)
             write_xlsx(options["out"], route_sheets(routes))
             journal(JournalAction.EXPORT, obj=campaign, what="routes", source="cli")
             self.stdout.write(f"Маршрутов: {routes.count()}; выгружено: {options['out']}")
             return
-        from profrost.routes.generation import academic_year, generate_for_campaign
-
         if options["hours"] < 0:
             raise CommandError("--hours: не меньше 0")
         start, end = academic_year()

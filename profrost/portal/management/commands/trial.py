@@ -15,6 +15,7 @@ from django.db import transaction
 from profrost.accounts.models import Role, RoleCode, User
 from profrost.people.models import Person
 from profrost.people.seeding import RegionGenerator
+from profrost.portal.demo import build_demo
 from profrost.structure.models import Organization, Region
 
 
@@ -38,8 +39,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Создано организаций: {counts['organizations']}, педагогов: {counts['people']}"
             )
-            from profrost.core.demo import build_demo
-
             demo = build_demo(seed)
             self.stdout.write(
                 f"Демонстрационные данные: результатов диагностики {demo.get('results', 0)}, "

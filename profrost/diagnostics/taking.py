@@ -1,16 +1,20 @@
-"""Online testing (regional campaigns): invite, start, save each answer as it is given, submit, score.
+"""Online test taking (regional and course campaigns): invite, start, save each answer as it is given, submit,
+score; the experts' queue of open answers.
 
 Every answer is written the moment it is given, so a closed tab or a dropped connection loses nothing;
 the time limit is enforced here, on the server, not in the browser.
 """
 
 import datetime
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from profrost.diagnostics.actions import recompute_results
+from profrost.accounts.permissions import may_assign_reviewers
+from profrost.core.validators import format_snils, normalize_snils
+from profrost.diagnostics.actions import assign_open_answers, recompute_results
 from profrost.diagnostics.models import ItemScore, ItemType, Result, ResultStatus
 from profrost.diagnostics.scoring import score_item
 from profrost.people.models import Employment, Person
@@ -38,8 +42,7 @@ def invite_participants(campaign):
             ignore_conflicts=True,
         )
         return len(created)
-    today = datetime.date.today()
-    jobs = Employment.objects.filter(Q(end__isnull=True) | Q(end__gte=today))
+    jobs = Employment.objects.current()
     if campaign.municipalities.exists():
         jobs = jobs.filter(organization__municipality__in=campaign.municipalities.all())
     if campaign.organizations.exists():
@@ -64,10 +67,6 @@ def invite_participants(campaign):
 def invite_list(campaign, lines, user):
     """Invite the people named by SNILS, one per line, within the user's scope. Any bad line invites
     nobody: returns (invited, already invited, errors) with the errors as «строка N: сообщение»."""
-    from django.core.exceptions import ValidationError
-
-    from profrost.core.validators import format_snils, normalize_snils
-
     wanted, errors = {}, []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -185,8 +184,6 @@ def submit(result):
 def expert_queue(user=None):
     """Open answers of submitted attempts still waiting for a score: for an expert, those assigned to them;
     for the center (region admin, center staff) every one."""
-    from profrost.accounts.permissions import may_assign_reviewers
-
     pending = ItemScore.objects.filter(
         item__type=ItemType.OPEN, score__isnull=True, result__status=ResultStatus.SUBMITTED
     ).select_related("item", "result__campaign")
@@ -202,44 +199,8 @@ def assign_answer(item_score, expert):
 
 
 @transaction.atomic
-def assign_open_answers(campaign):
-    """Give each unassigned open answer of the campaign to one of its experts, the least loaded first
-    (counting the answers each already has waiting). Returns how many were assigned."""
-    from django.db.models import Count
-
-    experts = list(campaign.experts.filter(is_active=True).values_list("pk", flat=True))
-    if not experts:
-        return 0
-    load = dict.fromkeys(experts, 0)
-    for expert_id, n in (
-        ItemScore.objects.filter(score__isnull=True, assigned_to__in=experts)
-        .values_list("assigned_to")
-        .annotate(n=Count("pk"))
-    ):
-        load[expert_id] = n
-    waiting = list(
-        ItemScore.objects.select_for_update()
-        .filter(
-            result__campaign=campaign,
-            result__status=ResultStatus.SUBMITTED,
-            item__type=ItemType.OPEN,
-            score__isnull=True,
-            assigned_to__isnull=True,
-        )
-        .order_by("pk")
-    )
-    for answer in waiting:
-        answer.assigned_to_id = min(load, key=lambda pk: (load[pk], pk))
-        load[answer.assigned_to_id] += 1
-    ItemScore.objects.bulk_update(waiting, ["assigned_to"], batch_size=1000)
-    return len(waiting)
-
-
-@transaction.atomic
 def score_open_answer(item_score, score, comment, expert):
     """An expert's score for one open answer; the result is complete when every answer is scored."""
-    from decimal import Decimal
-
     score = Decimal(score)
     if score < 0 or score > item_score.item.max_score:
         raise ValueError(f"балл должен быть от 0 до {item_score.item.max_score.normalize()}")

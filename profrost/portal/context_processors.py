@@ -1,0 +1,52 @@
+from profrost.accounts import permissions
+from profrost.core import rules
+from profrost.core.models import Notification
+from profrost.core.scoping import scope_of
+
+
+def navigation(request):
+    """Navigation entries by the same predicates the pages check (profrost.accounts.permissions), and `can`
+    (profrost.core.rules.Can) for the templates: `{% if can.manage_campaigns %}`."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "can": rules.Can(None)}
+    registry, diagnostics, admin = [], [], []
+    if permissions.may_view_registry(user):
+        registry += [("structure:tree", "Организации"), ("people:list", "Педагоги")]
+    if permissions.may_import_anything(user):
+        registry.append(("core:import_list", "Загрузка данных"))
+    if permissions.may_view_campaigns(user):
+        diagnostics.append(("diagnostics:campaigns", "Диагностики"))
+    if permissions.may_use_competence_catalog(user):
+        diagnostics.append(("diagnostics:competences", "Компетенции"))
+    if permissions.may_review_answers(user):
+        diagnostics.append(("diagnostics:expert_queue", "Проверка ответов"))
+    if permissions.may_take_tests(user):
+        diagnostics.append(("diagnostics:my_tests", "Мои тесты"))
+    if permissions.may_manage_users(user):
+        admin.append(("accounts:user_list", "Пользователи"))
+    if permissions.may_view_journal(user):
+        admin.append(("journal", "Журнал"))
+    # The bar: links and menus ({"label", "url"} or {"label", "entries": [(url name, label)]}); a menu of one
+    # entry is that entry, so that the bar fits a 1366 px screen whatever the roles.
+    items = []
+    if permissions.may_take_tests(user):
+        items.append({"url": "people:me", "label": "Моя карточка"})
+    for label, entries in (
+        ("Реестр", registry),
+        ("Диагностика", diagnostics),
+        ("Ресурсы", [("resources:programs", "Ресурсы")]),
+        ("Маршруты", [("routes:list", "Маршруты")]),
+        ("Администрирование", admin),
+    ):
+        if len(entries) == 1:
+            items.append({"url": entries[0][0], "label": entries[0][1]})
+        elif entries:
+            items.append({"label": label, "entries": entries})
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {
+        "nav_items": items,
+        "can": rules.Can(user),
+        "user_roles": sorted(scope_of(user).roles),
+        "unread_notifications": unread,
+    }

@@ -1,0 +1,14 @@
+"""Events of the resources app that the apps above it follow (docs/architecture.md, "Extension points"):
+resources never calls into them. Sent inside the writing transaction, so a receiver's changes commit or roll
+back with the event's own.
+
+- enrollments_changed(sender=Enrollment, enrollments=iterable): enrollments got a new status, attestation or
+  certificate (by the page, the CLI or an import). Routes: the items linked to the cohort follow.
+- attendance_marked(sender=Participation, participation=…): the organizer marked a participant present or
+  absent. Routes: the item planned for the event follows.
+"""
+
+from django.dispatch import Signal
+
+enrollments_changed = Signal()
+attendance_marked = Signal()
