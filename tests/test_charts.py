@@ -388,3 +388,20 @@ def test_registers_pdf_carries_the_chart(world, routes, login):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     for expected in ("Маршруты (ИОМ) по муниципалитетам", "разработано 3 из 4", "Муниципалитет 1.1", "Итого"):
         assert expected in text, expected
+
+
+def test_the_same_chart_is_drawn_once_per_process(monkeypatch):
+    from profrost.core import charts
+
+    calls = []
+    real = charts.Chart._render
+
+    def counting(self, fmt):
+        calls.append(fmt)
+        return real(self, fmt)
+
+    monkeypatch.setattr(charts.Chart, "_render", counting)
+    first = charts.bar_chart("Кэш: уровни", ["высокий", "низкий"], [("Доля", [60, 40])]).svg
+    again = charts.bar_chart("Кэш: уровни", ["высокий", "низкий"], [("Доля", [60, 40])]).svg
+    other = charts.bar_chart("Кэш: уровни", ["высокий", "низкий"], [("Доля", [61, 39])]).svg
+    assert first == again and other != first and calls == ["svg", "svg"]

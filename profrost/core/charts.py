@@ -16,9 +16,11 @@ A chart is drawn lazily, on the first `svg` / `png`; `alt` costs nothing.
 """
 
 import base64
+import functools
 import io
 import textwrap
 import threading
+from collections import OrderedDict
 from decimal import Decimal
 from functools import cached_property
 from xml.etree import ElementTree
@@ -122,19 +124,44 @@ def _float(value):
 # --- the chart --------------------------------------------------------------------------------------------------
 
 
-class Chart:
-    """A chart: its title, its alt text, and a drawing function rendered on demand to SVG and PNG."""
+RENDERED_KEPT = 128  # drawings kept per process: the same chart asked again is not drawn again
 
-    def __init__(self, title, alt, draw, height):
-        self.title, self.alt, self._draw, self.height = title, alt, draw, height
+
+class Chart:
+    """A chart: its title, its alt text, and a drawing function rendered on demand to SVG and PNG.
+
+    `key` names everything the drawing depends on (the chart function and its arguments); a drawing with the
+    same key is taken from a small per-process cache (a page and its chart URL, a reload, many users looking at
+    the same campaign), since drawing takes a good part of a second."""
+
+    _rendered = OrderedDict()
+    _rendered_lock = threading.Lock()
+
+    def __init__(self, title, alt, draw, height, key=None):
+        self.title, self.alt, self._draw, self.height, self.key = title, alt, draw, height, key
 
     @cached_property
     def svg(self):
-        return _clean_svg(self._render("svg").decode(), self.title)
+        return self._cached("svg", lambda: _clean_svg(self._render("svg").decode(), self.title))
 
     @cached_property
     def png(self):
-        return self._render("png")
+        return self._cached("png", lambda: self._render("png"))
+
+    def _cached(self, fmt, make):
+        if self.key is None:
+            return make()
+        key = (self.key, fmt)
+        with self._rendered_lock:
+            if key in self._rendered:
+                self._rendered.move_to_end(key)
+                return self._rendered[key]
+        value = make()
+        with self._rendered_lock:
+            self._rendered[key] = value
+            while len(self._rendered) > RENDERED_KEPT:
+                self._rendered.popitem(last=False)
+        return value
 
     def data_uri(self):
         """The SVG as a data: URI (a PDF's <img>: WeasyPrint renders SVG; the page's CSP allows data: images)."""
@@ -226,6 +253,19 @@ def _listing(pairs, limit=12):
 # --- bars -------------------------------------------------------------------------------------------------------
 
 
+def _keyed(fn):
+    """The chart functions' Chart gets the key of its drawing: the function and every argument."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        chart = fn(*args, **kwargs)
+        chart.key = (fn.__name__, repr(args), repr(sorted(kwargs.items())))
+        return chart
+
+    return wrapper
+
+
+@_keyed
 def bar_chart(
     title, labels, series, unit="%", max_value=None, value_labels=None, reference=None, colors=None, alt=None
 ):
@@ -283,6 +323,7 @@ def bar_chart(
     return Chart(title, alt, draw, height)
 
 
+@_keyed
 def stacked_bars(title, labels, series, unit="", colors=None, total_labels=None, alt=None):
     """Horizontal stacked bars, one per label: series [(name, [count per label])] stacked left to right;
     a segment wide enough shows its value; total_labels: the text after each bar (default: the sum)."""
@@ -345,6 +386,7 @@ def _is_dark(color):
 # --- lines ------------------------------------------------------------------------------------------------------
 
 
+@_keyed
 def line_chart(title, x_labels, series, unit="%", max_value=None, alt=None):
     """Lines over the x labels (such as successive campaigns): series [(name, [value per x])], None where
     nothing was measured (the line breaks). Values are written at the points when there are few lines."""
