@@ -79,7 +79,10 @@ HOSTILE = [
 # NUL, too long, beyond int() and bigint, negative, not a number — to keep the walk within the CI's time; the
 # others get the probes (all parameters at once).
 PERSONAS = ["region_admin", "school_coordinator_in", "teacher_in", "methodologist"]
-FULL_WALK = {"region_admin": HOSTILE, "school_coordinator_in": ["a\x00b", "x" * 5000, "9" * 5000, "-1", "abc"]}
+FULL_WALK = {
+    "region_admin": HOSTILE,
+    "school_coordinator_in": ["a\x00b", "x" * 5000, "9" * 5000, "-1", "abc"],
+}
 SOURCE = pathlib.Path(__file__).resolve().parent.parent / "profrost"
 
 
