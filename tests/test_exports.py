@@ -48,3 +48,18 @@ def test_downloads_are_named_in_russian_by_their_content(world, client):
     assert f"filename*=utf-8''{expected}" in response["Content-Disposition"]
     data = client.get(f"/people/{teacher.pk}/personal-data.json")
     assert "filename*=utf-8''" + quote("Персональные данные") in data["Content-Disposition"]
+
+
+def test_the_import_list_and_template_speak_russian(world, client, tmp_path):
+    from urllib.parse import quote
+
+    from profrost.core.models import ImportJob
+
+    user = world["users"]["region_admin"]
+    ImportJob.objects.create(user=user, kind="staff", original_name="кадры.csv")
+    client.force_login(user)
+    page = client.get("/imports/").content.decode()
+    row = page.split("кадры.csv")[0].rsplit("<tr", 1)[1]
+    assert "Педагоги" in row and "staff" not in row
+    template = client.get("/imports/staff/template.xlsx")
+    assert "filename*=utf-8''" + quote("Шаблон — педагоги.xlsx") in template["Content-Disposition"]

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from profrost.core import actions, tasks
-from profrost.core.exports import xlsx_response
+from profrost.core.exports import file_name, xlsx_response
 from profrost.core.filters import FilterForm, IdFilter, TextFilter
 from profrost.core.imports import IMPORTERS, FileRejected, get_importer, importable_kinds, may_import
 from profrost.core.journal import journal
@@ -71,8 +71,10 @@ def import_list(request):
     kinds = importable_kinds(request.user)
     if not kinds:
         raise PermissionDenied
-    jobs = ImportJob.objects.filter(user=request.user).select_related("progress")[:50]
+    jobs = list(ImportJob.objects.filter(user=request.user).select_related("progress")[:50])
     titles = {kind: get_importer(kind).title for kind in kinds}
+    for job in jobs:  # the kind by its importer's Russian title, never its code («staff»)
+        job.kind_title = titles.get(job.kind) or getattr(IMPORTERS.get(job.kind), "title", job.kind)
     return render(request, "core/import_list.html", {"jobs": jobs, "kinds": titles.items()})
 
 
@@ -126,7 +128,8 @@ def import_template(request, kind):
     sheets = [("Данные", importer.headers, [importer.example])]
     for title, values in importer.reference_sheets:
         sheets.append((f"Справочник {title}"[:31], [title], [[v] for v in values]))
-    return xlsx_response(f"шаблон-{kind}.xlsx", sheets)
+    title = importer.title[:1].lower() + importer.title[1:]  # «Программы ДПП» → «программы ДПП»
+    return xlsx_response(file_name(f"Шаблон — {title}", "xlsx"), sheets)
 
 
 def import_job(request, pk):
