@@ -63,3 +63,27 @@ def test_the_import_list_and_template_speak_russian(world, client, tmp_path):
     assert "Педагоги" in row and "staff" not in row
     template = client.get("/imports/staff/template.xlsx")
     assert "filename*=utf-8''" + quote("Шаблон — педагоги.xlsx") in template["Content-Disposition"]
+
+
+def test_the_instrument_upload_says_how_options_are_separated_and_its_template_shows_it(
+    world, client, tmp_path
+):
+    import io
+
+    import openpyxl
+
+    from profrost.core.imports import run_import
+
+    client.force_login(world["users"]["region_admin"])
+    page = client.get("/imports/instrument/upload/", {"name": "Проверка"}).content.decode()
+    assert "через «|»" in page
+    book = openpyxl.load_workbook(
+        io.BytesIO(b"".join(client.get("/imports/instrument/template.xlsx").streaming_content))
+    )
+    rows = [[c.value for c in r] for r in book.worksheets[0].iter_rows()]
+    assert "Лист самооценки" in rows[1][6] and "|" in rows[1][6]
+    # The template's example row loads as it is.
+    path = tmp_path / "instrument.xlsx"
+    book.save(path)
+    result = run_import("instrument", path, user=world["users"]["region_admin"], options={"name": "Проверка"})
+    assert result.ok and result.written and result.new == 1, result.error_lines()

@@ -474,6 +474,7 @@ class Importer:
     options: tuple = ()
     columns: list = []
     example: list = []
+    notes = ""  # how to fill the columns, in Russian, shown on the upload page above the template's link
     reference_sheets: list = []  # [(title, values)] for the template
     duplicate_header = ""
 
