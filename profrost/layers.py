@@ -3,8 +3,8 @@
 An app imports only from its own layer and the layers below it, never from above, so there is no cycle between
 apps. The lower app offers extension points (profrost.core.extensions: card slots, hooks, signals) where a page
 or an event of its must reach a higher app's data. tests/test_layers.py holds every module of the project to
-this, imports inside functions included. The apps still to come (support, mentoring, monitoring) take their
-places between routes and portal; monitoring reads everything and only pages read it.
+this, imports inside functions included. The apps still to come (mentoring, monitoring) take their places
+between routes and portal (support is there already); monitoring reads everything and only pages read it.
 """
 
 LAYERS = (
@@ -16,5 +16,6 @@ LAYERS = (
     "diagnostics",  # competences, instruments, campaigns, results, deficits
     "resources",  # programs, cohorts, applications, events, internships, communities, the growth record
     "routes",  # individual educational routes (ИОМ)
+    "support",  # the regional methodological asset: its register, criteria, orders, teachers assigned to members
     "portal",  # the top: pages across apps (start page, navigation) and the embedded trial's demo data
 )

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "profrost.diagnostics",
     "profrost.resources",
     "profrost.routes",
+    "profrost.support",
     "profrost.portal",
 ]
 
@@ -310,6 +311,14 @@ TASKS = {
         ),
     }
 }
+
+# The regional methodological asset (profrost.support, docs/support.md). Teachers assigned to one asset member at
+# most (000_… 5.3: «не более 250 человек» per regional methodologist) — an assignment over it is refused; under
+# the warning a member's load is flagged (004_… 1.2.4 row 10: «не менее 50 человек»).
+SUPPORT_LOAD_LIMIT = env_int("SUPPORT_LOAD_LIMIT", 250)
+SUPPORT_LOAD_WARNING = env_int("SUPPORT_LOAD_WARNING", 50)
+# The levels of a methodological-competence assessment (e.g. ФИОКО) that meet the inclusion criterion.
+SUPPORT_ASSESSMENT_LEVELS = ("высокий", "повышенный")
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")  # set → route notifications are also sent by email
 EMAIL_BACKEND = os.environ.get(

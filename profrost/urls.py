@@ -12,9 +12,11 @@ urlpatterns = [
     path("diagnostics/", include("profrost.diagnostics.urls")),
     path("resources/", include("profrost.resources.urls")),
     path("routes/", include("profrost.routes.urls")),
+    path("support/", include("profrost.support.urls")),
     path("journal/", portal_views.journal_list, name="journal"),
     path("downloads/<int:pk>/", core_views.download_status, name="download"),
     path("downloads/<int:pk>/file/", core_views.download_file, name="download_file"),
+    path("lookup/<slug:name>/", core_views.lookup, name="lookup"),
     path("notifications/", core_views.notifications, name="notifications"),
     path("notifications/<int:pk>/", core_views.notification_open, name="notification"),
 ]

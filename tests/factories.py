@@ -129,3 +129,33 @@ def build_world():
     }
     w["inside"] = {"municipality": mun_a, "school": school_a, "teacher": teacher_a}
     return w
+
+
+def assign_to_methodologist(world, *teachers, user=None):
+    """Make `user` (the world's methodologist) an approved asset member with the teachers assigned — what a
+    methodologist needs to be a route's tutor (docs/support.md §12). Rows written directly: the asset's own
+    rules are tested in tests/test_support*.py."""
+    from profrost.structure.models import Municipality
+    from profrost.support.models import AssetMember, Assignment, MemberStatus, Order
+
+    user = user or world["users"]["methodologist"]
+    if user.person_id is None:
+        user.person = make_person(world["schools"][0], last_name=user.username, first_name="Методист")
+        user.save(update_fields=["person"])
+    today = datetime.date.today()
+    member = AssetMember.objects.filter(person=user.person, status=MemberStatus.APPROVED).first()
+    if member is None:
+        order, _ = Order.objects.get_or_create(number="тест-1", date=today)
+        member = AssetMember.objects.create(
+            person=user.person, directions=["routes"], status=MemberStatus.APPROVED, order=order, start=today
+        )
+        member.zone.set(Municipality.objects.all())
+    for teacher in teachers:
+        job = teacher.employments.select_related("organization").first()
+        Assignment.objects.get_or_create(
+            member=member,
+            person=teacher,
+            active=True,
+            defaults={"direction": "routes", "municipality_id": job.organization.municipality_id, "since": today},
+        )
+    return member

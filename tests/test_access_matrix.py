@@ -76,6 +76,8 @@ SEES = {
     "internship": _row("AB AB AB AB AB AB AB AB AB AB AB"),
     "community": _row("AB AB AB AB AB AB AB AB AB AB AB"),
     "import_kind": _row("AB AB AB AB AB AB AB AB AB AB AB"),
+    # a lookup's search answers everyone signed in (with what they may pick: nothing, for some)
+    "lookup": _row("AB AB AB AB AB AB AB AB AB AB AB"),
     # a person's records: the person's scope
     "result": PEOPLE,
     "application": PEOPLE,
@@ -98,11 +100,26 @@ SEES = {
     "import_job": _row("B - A - - - - - - - -"),
     "task": _row("B A - - - - - - - - -"),
     "download": _row("B A - - - - - - - - -"),
+    # the proposal of assignments and its applying (docs/support.md §13): their owner only, like a task
+    "proposal": _row("B A - - - - - - - - -"),
+    "proposal_applied": _row("B A - - - - - - - - -"),
+    # an order of the asset (region-wide; its appendix is the center's page)
+    "order": _row("AB AB AB AB AB AB AB AB AB AB AB"),
     # a sheet of new sign-ins: its creator only (A: school_coordinator_in's, B: region_admin's)
     "login_sheet": _row("B - - - A - - - - - -"),
     # accounts and roles: managers within their scope (others have no right; a teacher's own is "seen")
     "account": PEOPLE,
     "role": PEOPLE,
+    # the methodological asset's register (docs/support.md §5): the center all; a coordinator the rows of their
+    # own people and the members serving their municipality (A: teacher 1 serving municipality 0, B: teacher
+    # 14 serving municipality 3); nobody else (the methodologist persona is no member)
+    "asset_member": _row("AB AB A B A B - - - - -"),
+    # an assignment follows its teacher (A: teacher 0, B: teacher 15 — each sees their own)
+    "assignment": _row("AB AB A B A B A B - - -"),
+    # lesson visits and consultations (docs/support.md §8): the center, the municipal coordinator of the
+    # teacher's municipality, the teacher (A: teacher 0, B: teacher 15; both recorded by center_staff)
+    "visit": _row("AB AB A B - - A B - - -"),
+    "consultation": _row("AB AB A B - - A B - - -"),
 }
 
 # Every model of the profrost apps and the kind whose A/B objects cover it (history models: the kind whose
@@ -164,6 +181,19 @@ MODEL_KINDS = {
     "routes.Evidence": "evidence",
     "core.Notification": "notification",
     "accounts.LoginSheet": "login_sheet",
+    "support.AssetMember": "asset_member",
+    "support.AssetMemberEvent": "asset_member",
+    "support.Assignment": "assignment",
+    "support.AssignmentEvent": "assignment",
+    "support.Order": "reference",
+    "support.OrderEvent": "reference",
+    "support.LessonVisit": "visit",
+    "support.LessonVisitEvent": "visit",
+    "support.VisitObservation": "visit",
+    "support.VisitRecommendation": "visit",
+    "support.Consultation": "consultation",
+    "support.ConsultationEvent": "consultation",
+    "support.ConsultationTeacher": "consultation",
 }
 
 EDIT_OWN_ROUTE = {
@@ -212,10 +242,12 @@ OBJECT_URLS = {
     "core:import_commit": U("import_job", method="post"),
     "core:import_cancel": U("import_job", method="post"),
     "core:import_skipped": U("import_job"),
+    "lookup": U("lookup", lambda o: {"name": o}),
     "diagnostics:campaign": U("campaign", allowed=CAMPAIGN_VIEWERS),
     "diagnostics:campaign_export": U("campaign", allowed=CAMPAIGN_VIEWERS),
     "diagnostics:campaign_edit": U("campaign", allowed=R, form=True),
     "diagnostics:campaign_report": U("campaign", allowed=CAMPAIGN_VIEWERS),
+    "diagnostics:campaign_report_pdf": U("campaign", allowed=CAMPAIGN_VIEWERS, method="post", ok=302),
     "diagnostics:campaign_chart": U(
         "campaign", lambda o: {"pk": o.pk, "name": "levels"}, allowed=CAMPAIGN_VIEWERS
     ),
@@ -258,6 +290,8 @@ OBJECT_URLS = {
         method="post",
     ),
     "routes:generate_campaign": U("campaign", lambda o: {"campaign_pk": o.pk}, R, form=True),
+    # a route made by hand: the teacher, their school, the center; the person has one already → to it
+    "routes:create_for": U("person", lambda o: {"person_pk": o.pk}, EDIT_OWN_ROUTE, ok=302),
     "resources:person_matches": U("person", lambda o: {"person_pk": o.pk}),
     "resources:growth_export": U("person", lambda o: {"person_pk": o.pk, "fmt": "xlsx"}),
     "resources:program": U("program"),
@@ -266,7 +300,21 @@ OBJECT_URLS = {
     "resources:cohort": U("cohort"),
     # the payloads of these POSTs name a person outside the persona's scope: nobody but the center may
     "resources:cohort_apply": U("cohort", allowed=R, method="post"),
+    # the deficits of the one teacher chosen in the apply form: JSON, empty unless it is the user's own staff
+    "resources:cohort_deficits": U("cohort"),
     "resources:quota_set": U("cohort", allowed=R, method="post"),
+    # «хочу на этот курс»: a teacher asks for themselves (A: applied already, refused; B: a new request)
+    "resources:cohort_request": U("cohort", allowed={"teacher_in", "teacher_out"}, method="post"),
+    # a teacher's request turned into an application or declined: the school's (and its municipality's)
+    "resources:request_decide": U(
+        "application",
+        lambda o: {"pk": o.pk, "decision": "decline"},
+        {
+            "A": R | {"municipal_coordinator_in", "school_coordinator_in"},
+            "B": R | {"municipal_coordinator_out", "school_coordinator_out"},
+        },
+        method="post",
+    ),
     "resources:cohort_export": U("cohort", allowed=R),
     "resources:application_decide": U(
         "application",
@@ -325,6 +373,27 @@ OBJECT_URLS = {
     "accounts:login_sheet": U("login_sheet"),
     "accounts:login_sheet_xlsx": U("login_sheet"),
     "accounts:login_sheet_delete": U("login_sheet", method="post", ok=302),
+    "support:member": U("asset_member", allowed=R | MC | SC | {"methodologist"}),
+    "support:exclude": U("asset_member", allowed=R, form=True),
+    "support:assign": U("asset_member", allowed=R, form=True),
+    "support:unassign": U("assignment", allowed=R, method="post", ok=302),
+    "support:proposal": U("proposal", allowed=R),
+    "support:proposal_apply": U("proposal", allowed=R, method="post", ok=302),
+    "support:proposal_applied": U("proposal_applied", allowed=R),
+    "support:order_appendix": U("order", lambda o: {"pk": o.pk, "fmt": "docx"}, allowed=R),
+    "support:visit": U("visit"),
+    "support:visit_acknowledge": U(
+        "visit", allowed={"A": {"teacher_in"}, "B": {"teacher_out"}}, method="post", ok=302
+    ),
+    # «В маршрут»: the visitor (center_staff recorded both), the teacher, the center
+    "support:recommendation_to_route": U(
+        "visit",
+        lambda o: {"pk": o.recommendations.first().pk},
+        {"A": R | {"teacher_in"}, "B": R | {"teacher_out"}},
+        method="post",
+        ok=302,
+    ),
+    "support:consultation": U("consultation"),
 }
 
 # A POST-only page without object parameters: a GET is refused (405) for everyone.
@@ -371,6 +440,15 @@ PLAIN_URLS = {
     "accounts:two_factor": None,  # a page only for those who need it; the others are sent home
     "accounts:logins_create": POST_ONLY,
     "routes:zip": POST_ONLY,
+    "routes:add_resource": POST_ONLY,
+    "routes:create": None,  # the user's people without an active route, or back to the list when none
+    "support:register": R | MC | SC | {"methodologist"},
+    "support:nominate": R | MC | SC,
+    "support:approve": R,
+    "support:my_teachers": {"methodologist"},  # the role's holders (this one is in no asset: an empty page)
+    "support:visit_record": R | MC | {"methodologist"},
+    "support:consultation_record": R | MC | {"methodologist"},
+    "support:my_support": None,
 }
 
 # List pages: each object's marker is on the page exactly when the persona sees the object.
@@ -382,6 +460,7 @@ LIST_PAGES = {
     "core:import_list": "import_job",
     "resources:programs": "program",
     "structure:tree": "municipality",
+    "support:register": "asset_member",
 }
 # Pages whose data is not the object's own name: the municipality's node lists its organizations (a school
 # coordinator's own one).
@@ -455,6 +534,7 @@ def build_matrix(world):
     pair("organization", schools[0], schools[7])
     pair("municipality", muns[0], muns[3])
     pair("import_kind", "staff", "organizations")
+    pair("lookup", "people", "tutors")
 
     group = d.CompetenceGroup.objects.create(code="М", name="Матрица", order=99)
     pair(
@@ -629,6 +709,27 @@ def build_matrix(world):
             for u, x in (("center_staff", "А"), ("region_admin", "Б"))
         ],
     )
+    proposal_tasks = {"proposal": [], "proposal_applied": []}
+    for u, x in (("center_staff", "А"), ("region_admin", "Б")):
+        for kind, name, content in (
+            ("proposal", "support_propose", b'{"proposals": [], "unmatched": [], "kept": 0}'),
+            ("proposal_applied", "support_apply", b'{"refused": []}'),
+        ):
+            progress = TaskProgress(
+                kind=name, user=users[u], state="done", message=f"Предложение {x}-матрица"
+            )
+            progress.file.save(f"matrix-{name}-{x}.json", ContentFile(content), save=False)
+            progress.save()
+            proposal_tasks[kind].append(progress)
+    pair("proposal", *proposal_tasks["proposal"])
+    pair("proposal_applied", *proposal_tasks["proposal_applied"])
+    from profrost.support.models import Order as AssetOrder
+
+    pair(
+        "order",
+        AssetOrder.objects.create(number="М-А", date=today),
+        AssetOrder.objects.create(number="М-Б", date=today),
+    )
     pair(
         "login_sheet",
         *[
@@ -657,6 +758,57 @@ def build_matrix(world):
         progress.save()
         downloads.append(progress)
     pair("download", *downloads)
+    from profrost.support.models import AssetMember, Assignment, Order
+
+    order = Order.objects.create(number="1-матрица", date=today)
+    members = []
+    for person, mun in ((t[1], muns[0]), (t[14], muns[3])):
+        member = AssetMember.objects.create(
+            person=person, directions=["routes"], status="approved", order=order, start=today
+        )
+        member.zone.add(mun)
+        members.append(member)
+    pair("asset_member", *members)
+    pair(
+        "assignment",
+        *[
+            Assignment.objects.create(member=m, person=p, direction="routes", municipality=mun, since=today)
+            for m, p, mun in ((members[0], a_t, muns[0]), (members[1], b_t, muns[3]))
+        ],
+    )
+    from profrost.support.models import (
+        Consultation,
+        ConsultationTeacher,
+        LessonVisit,
+        VisitObservation,
+        VisitRecommendation,
+    )
+
+    visits, consultations = [], []
+    for teacher, school, x in ((a_t, schools[0], "А"), (b_t, schools[7], "Б")):
+        visit = LessonVisit.objects.create(
+            visitor=users["center_staff"],
+            visitor_kind="center",
+            teacher=teacher,
+            organization=school,
+            municipality=school.municipality,
+            date=today,
+        )
+        VisitObservation.objects.create(visit=visit, competence=d.Competence.objects.first(), level="partial")
+        VisitRecommendation.objects.create(visit=visit, text=f"Рекомендация {x}-матрица")
+        visits.append(visit)
+        consultation = Consultation.objects.create(
+            visitor=users["center_staff"],
+            visitor_kind="center",
+            topic=f"Консультация {x}-матрица",
+            date=today,
+        )
+        ConsultationTeacher.objects.create(
+            consultation=consultation, person=teacher, organization=school, municipality=school.municipality
+        )
+        consultations.append(consultation)
+    pair("visit", *visits)
+    pair("consultation", *consultations)
     pair("account", users["teacher_in"], users["teacher_out"])
     pair("role", Role.objects.get(user=users["teacher_in"]), Role.objects.get(user=users["teacher_out"]))
     return o
@@ -689,7 +841,12 @@ def marker(kind, obj):
         "import_job": lambda: obj.original_name,
         "task": lambda: obj.message,
         "download": lambda: obj.message,
+        "proposal": lambda: obj.message,
+        "proposal_applied": lambda: obj.message,
         "account": lambda: obj.username,
+        "asset_member": lambda: obj.person.last_name,
+        "visit": lambda: obj.teacher.last_name,
+        "consultation": lambda: obj.topic,
         "import_kind": lambda: "",
     }
     return names[kind]() if kind in names else ""
@@ -835,26 +992,26 @@ def post_payload(name, world, o, persona, which):
     t = world["teachers"]
     # someone outside the persona's scope who is in no community, event, internship or cohort yet
     outside = t[2] if _side(persona) == "B" else t[13]
-    outside_school = world["schools"][1] if _side(persona) == "B" else world["schools"][6]
     outside_mun = world["municipalities"][0] if _side(persona) == "B" else world["municipalities"][3]
     return {
         "diagnostics:campaign_invite": {"snils": outside.snils},  # a tool of the center only
         "diagnostics:save_answer": {"item": o["item"]["B"].pk, "answer": "захват"},
         "diagnostics:competence_active": {"active": "0"},
         "core:import_commit": {"skip_invalid": "1"},
-        "routes:tutor": {"tutor": "methodologist"},
+        "routes:tutor": {"tutor": world["users"]["methodologist"].pk},
         "routes:item_report": {"report": "захват"},
         "routes:item_review": {"decision": "accept"},
-        "resources:cohort_apply": {"person": f"{outside.pk}:{outside_school.pk}"},
+        "resources:cohort_apply": {"people": Employment.objects.get(person=outside).pk},
         "resources:quota_set": {"municipality": outside_mun.pk, "places": 1},
         "resources:enrollment_move": {"status": "studying"},
         "resources:event_register": {"person": outside.pk, "role": "participant"},
         "resources:event_attendance": {"person": t[15].pk, "attended": "yes"},
-        "resources:internship_mentor": {"snils": (t[0] if which == "A" else t[15]).snils},
+        "resources:internship_mentor": {"person": (t[0] if which == "A" else t[15]).pk},
         "resources:internship_add": {"person": outside.pk},
         "resources:internship_complete": {"completed": "yes"},
-        "resources:community_join": {"snils": outside.snils, "status": "member"},
+        "resources:community_join": {"person": outside.pk, "status": "member"},
         "resources:community_meeting": {"date": "01.09.2025", "topic": "захват"},
+        "resources:request_decide": {"reason": "захват"},
         "accounts:role_add": {"role": "expert"},
         "accounts:user_set_active": {"active": "0"},
     }.get(name, {})

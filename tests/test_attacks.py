@@ -220,6 +220,7 @@ def test_applications_name_only_people_in_the_scope(world, client, persona):
 def test_next_with_a_control_character_goes_to_the_default(world, client, target):
     route = _route(world["teachers"][0])
     client.force_login(world["users"]["center_staff"])
-    r = client.post("/routes/tutor/", {"tutor": "methodologist", "route": [str(route.pk)], "next": target})
+    tutor = world["users"]["methodologist"].pk
+    r = client.post("/routes/tutor/", {"tutor": tutor, "route": [str(route.pk)], "next": target})
     assert r.status_code == 302
     assert r["Location"] == "/routes/"

@@ -140,13 +140,14 @@ def test_application_to_certificate_across_four_roles(world, live_server, page, 
     # The school coordinator applies for two teachers: the second is over quota and waits.
     _login(page, live_server, "sc_in")
     page.goto(url)
-    page.select_option("#id_person", f"{first.pk}:{school.pk}")
-    page.click("#apply-form button[type=submit]")
-    assert "подана" in page.inner_text(".alert")
-    page.select_option("#id_person", f"{second.pk}:{school.pk}")
-    page.check("#id_waitlist")
-    page.click("#apply-form button[type=submit]")
-    assert "в листе ожидания" in page.inner_text(".alert")
+    for teacher in (first, second):
+        page.fill("#id_people", teacher.last_name)
+        page.click(f"#id_people_list [role=option]:has-text('{teacher.full_name} — {school.name}')")
+        if teacher == second:
+            page.check("#id_waitlist")
+        page.click("#apply-form button[type=submit]")
+        page.wait_for_load_state()
+    assert "Подано заявок: 0; в листе ожидания: 1" in page.inner_text(".alert")
 
     # The municipal coordinator confirms the one within the quota.
     context = browser.new_context()
@@ -166,7 +167,7 @@ def test_application_to_certificate_across_four_roles(world, live_server, page, 
     center.click("#enrollments >> text=Сохранить")  # → обучается
     center.select_option("#enrollments select[name=attestation]", "yes")
     center.fill("#enrollments input[name=certificate_number]", "342400777001")
-    center.fill("#enrollments input[name=certificate_date]", "25.12.2026")
+    center.fill("#enrollments input[name=certificate_date]", "2026-12-25")  # a date input
     center.click("#enrollments >> text=Сохранить")
     assert "Сохранено" in center.inner_text(".alert")
     context.close()

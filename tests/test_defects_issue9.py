@@ -10,6 +10,7 @@ from django.core import mail
 
 from profrost.core.imports import run_import
 from profrost.diagnostics.models import Campaign, Competence, CompetenceResult, Result
+from profrost.people.models import Employment
 from profrost.resources.models import Application, Community, Membership
 from profrost.routes.models import Route, RouteItem
 from tests.test_imports import write_csv
@@ -99,44 +100,74 @@ def test_application_offers_and_keeps_the_persons_own_current_deficit(world, dia
         start=TODAY + datetime.timedelta(days=30),
         quotas={mun: 5},
     )
+    job = {i: Employment.objects.get(person=t[i]).pk for i in (0, 1, 4)}
     client.force_login(world["users"]["school_coordinator_in"])
     page = client.get(f"/resources/cohorts/{cohort.pk}/").content.decode()
     select = re.search(r'<select name="deficit".*?</select>', page, re.S).group(0)
-    # The staff of the coordinator's school (teachers 0 and 1) with their deficits from the latest diagnosis;
-    # the deficit the program develops first and marked; nobody else's deficits are offered.
+    # No teacher chosen yet: pick automatically (the default) or give none; nobody's deficits are listed.
+    assert 'value="auto" selected' in select and 'value=""' in select and "МТ1" not in select
+    # Once one teacher is chosen, the page loads that teacher's deficits from the latest diagnosis: the one the
+    # program develops first and marked; nobody else's.
     mt1, pp1_t0, pp1_t1 = _deficit(t[0], "МТ1"), _deficit(t[0], "ПП1"), _deficit(t[1], "ПП1")
-    assert (
-        f'<optgroup label="{t[0].full_name}">' in select and f'<optgroup label="{t[1].full_name}">' in select
-    )
-    for cr in (mt1, pp1_t0, pp1_t1):
-        assert f'value="{cr.pk}"' in select
-    assert "МТ1 " in select and "развивает программа" in select and "(выраженный)" in select
-    for other in (_deficit(t[2], "ПП1"), _deficit(t[4], "ПП1")):
-        assert f'value="{other.pk}"' not in select
-    # Another person's deficit — in scope (teacher 1) or not (teacher 4) — is refused, nothing is created.
+    url = f"/resources/cohorts/{cohort.pk}/deficits/"
+    options = client.get(url, {"job": job[0]}).json()["results"]
+    assert [o["id"] for o in options][0] == mt1.pk and pp1_t0.pk in [o["id"] for o in options]
+    assert "развивает программа" in options[0]["label"] and any("(выраженный)" in o["label"] for o in options)
+    assert pp1_t1.pk not in [o["id"] for o in options]
+    # A teacher outside the coordinator's scope: nothing.
+    assert client.get(url, {"job": job[4]}).json() == {"results": []}
+    # Another person's deficit — in scope (teacher 1) or not (teacher 4) — is refused, nothing is created; the
+    # form comes back with the teacher still chosen and that teacher's deficits listed.
     for foreign in (pp1_t1, _deficit(t[4], "ПП1")):
         response = client.post(
-            f"/resources/cohorts/{cohort.pk}/apply/",
-            {"person": f"{t[0].pk}:{school.pk}", "deficit": str(foreign.pk)},
-            follow=True,
+            f"/resources/cohorts/{cohort.pk}/apply/", {"people": job[0], "deficit": str(foreign.pk)}
         )
-        assert "Выберите дефицит выбранного педагога" in response.content.decode()
+        page = response.content.decode()
+        assert "Этот дефицит не относится к выбранному педагогу" in page
+        assert f'<option value="{job[0]}" selected>{t[0].full_name} — {school.name}</option>' in page
+        assert f'<option value="{mt1.pk}">' in page
         assert not Application.objects.exists()
+    # For several teachers a deficit is picked automatically or not given.
+    page = client.post(
+        f"/resources/cohorts/{cohort.pk}/apply/", {"people": [job[0], job[1]], "deficit": str(mt1.pk)}
+    ).content.decode()
+    assert "дефицит подбирается автоматически или не указывается" in page
+    assert not Application.objects.exists()
     # A person outside the coordinator's scope cannot be applied for, with or without their deficit.
     client.post(
         f"/resources/cohorts/{cohort.pk}/apply/",
-        {"person": f"{t[4].pk}:{world['schools'][2].pk}", "deficit": str(_deficit(t[4], "ПП1").pk)},
+        {"people": job[4], "deficit": str(_deficit(t[4], "ПП1").pk)},
     )
     assert not Application.objects.exists()
     # The applicant's own deficit is kept and shown in the list.
-    client.post(
-        f"/resources/cohorts/{cohort.pk}/apply/", {"person": f"{t[0].pk}:{school.pk}", "deficit": str(mt1.pk)}
-    )
+    client.post(f"/resources/cohorts/{cohort.pk}/apply/", {"people": job[0], "deficit": str(mt1.pk)})
     application = Application.objects.get()
     assert (application.person_id, application.deficit_id) == (t[0].pk, mt1.pk)
     page = client.get(f"/resources/cohorts/{cohort.pk}/").content.decode()
     table = re.search(r'<table class="table table-sm" id="applications">.*?</table>', page, re.S).group(0)
     assert "<th>Дефицит</th>" in table and f"<td>МТ1 {mt1.competence.name}</td>" in table
+
+
+def test_applying_for_several_picks_each_ones_deficit_the_program_develops(world, diagnosed, client):
+    """«Подобрать»: each teacher's current deficit in a competence the program develops, none for a teacher
+    without one."""
+    t = world["teachers"]
+    cohort = make_cohort(
+        world,
+        make_program(world, "Проектирование урока", ("МТ1",)),
+        start=TODAY + datetime.timedelta(days=30),
+        quotas={world["municipalities"][0]: 5},
+    )
+    client.force_login(world["users"]["school_coordinator_in"])
+    jobs = [Employment.objects.get(person=t[i]).pk for i in (0, 1)]
+    page = client.post(
+        f"/resources/cohorts/{cohort.pk}/apply/", {"people": jobs, "deficit": "auto"}, follow=True
+    ).content.decode()
+    assert "Подано заявок: 2; в листе ожидания: 0." in page
+    assert dict(Application.objects.values_list("person_id", "deficit_id")) == {
+        t[0].pk: _deficit(t[0], "МТ1").pk,
+        t[1].pk: None,  # ПП1 only: the program does not develop it
+    }
 
 
 # --- 13. Registers: drafts are not developed routes --------------------------------------------------------
@@ -177,7 +208,8 @@ def test_registers_count_approved_routes_as_developed_and_drafts_apart(world, cl
         "Разработано (утверждено)",
     ]
     foot = re.search(r"<tfoot>.*?</tfoot>", page, re.S).group(0)
-    assert re.findall(r'<td class="text-end">([^<]+)</td>', foot)[:5] == ["0", "3", "2", "1", "3"]
+    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r'<td class="text-end">(.*?)</td>', foot)]
+    assert cells[:5] == ["0", "3", "2", "1", "3"]
     from openpyxl import load_workbook
 
     response = client.get("/routes/registers/?format=xlsx")

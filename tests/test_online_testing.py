@@ -369,7 +369,7 @@ def test_the_command_line_creates_the_campaign_the_page_does(world, regional, cl
             "instrument": campaign.instrument_id,
             "name": "ДПК со страницы",
             "kind": "regional",
-            "organizations_inn": world["schools"][1].inn,
+            "organizations": [world["schools"][1].pk],
             "experts": [world["users"]["expert"].pk],
             "time_limit": "20",
             "start": "01.03.2027",
@@ -416,7 +416,7 @@ def test_the_command_line_creates_the_campaign_the_page_does(world, regional, cl
     assert not Campaign.objects.filter(name="Плохая").exists()
 
 
-def test_campaign_scope_by_organizations_inn(world, regional, client):
+def test_campaign_scope_by_picked_organizations(world, regional, client):
     campaign, _ = regional
     client.force_login(world["users"]["center_staff"])
     url = f"/diagnostics/campaigns/{campaign.pk}/edit/"
@@ -426,14 +426,19 @@ def test_campaign_scope_by_organizations_inn(world, regional, client):
         "kind": "regional",
         "time_limit": "30",
     }
-    page = client.post(
-        url, {**base, "organizations_inn": f"{world['schools'][0].inn}\n9999999999"}
-    ).content.decode()
-    assert "Не найдены организации с ИНН: 9999999999" in page
-    client.post(url, {**base, "organizations_inn": world["schools"][1].inn})
+    # An id naming no organization: refused, nothing saved, the valid choice kept on the page with its label.
+    page = client.post(url, {**base, "organizations": [world["schools"][0].pk, 99999999]}).content.decode()
+    assert "Выберите из списка" in page
+    assert f'<option value="{world["schools"][0].pk}" selected>{world["schools"][0].name}' in page
+    campaign.refresh_from_db()
+    assert list(campaign.organizations.all()) == []
+    client.post(url, {**base, "organizations": [world["schools"][1].pk]})
     campaign.refresh_from_db()
     assert list(campaign.organizations.all()) == [world["schools"][1]]
     assert list(campaign.municipalities.all()) == []
     # Only that school's two teachers are invited.
     assert taking.invite_participants(campaign) == 2
-    assert world["schools"][1].inn in client.get(url).content.decode()
+    # The settings page shows the chosen organization by name and INN.
+    school = world["schools"][1]
+    label = f"{school.name} — {school.municipality.name}, ИНН {school.inn}"
+    assert f'<option value="{school.pk}" selected>{label}</option>' in client.get(url).content.decode()

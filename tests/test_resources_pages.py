@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from profrost.diagnostics.models import Competence
+from profrost.people.models import Employment
 from profrost.resources.models import Application, Enrollment, Event, Participation, Program, Quota
 from tests.test_resources import LATER, make_cohort, make_program
 
@@ -68,11 +69,14 @@ def test_a_cohort_from_application_to_certificate_through_the_pages(world, clien
     # only when asked.
     client.force_login(world["users"]["school_coordinator_in"])
     page = client.get(url).content.decode()
-    assert teacher.full_name in page and world["teachers"][15].full_name not in page  # own staff only
-    client.post(url + "apply/", {"person": f"{teacher.pk}:{school.pk}"})
-    page = client.post(url + "apply/", {"person": f"{other.pk}:{school.pk}"}, follow=True).content.decode()
+    assert 'id="id_people"' in page and world["teachers"][15].full_name not in page
+    labels = [r["label"] for r in client.post("/lookup/applicants/", {"q": "Учитель"}).json()["results"]]
+    assert labels == [f"{t.full_name} — {school.name}" for t in (teacher, other)]  # own staff only
+    job, other_job = (Employment.objects.get(person=p, organization=school).pk for p in (teacher, other))
+    client.post(url + "apply/", {"people": job})
+    page = client.post(url + "apply/", {"people": other_job}, follow=True).content.decode()
     assert "Квота исчерпана: занято 1 из 1 мест муниципалитета" in page
-    client.post(url + "apply/", {"person": f"{other.pk}:{school.pk}", "waitlist": "on"})
+    client.post(url + "apply/", {"people": other_job, "waitlist": "on"})
     assert dict(Application.objects.values_list("person_id", "status")) == {
         teacher.pk: "submitted",
         other.pk: "waiting",
@@ -272,7 +276,7 @@ def test_site_reports_and_communities(world, client, settings, tmp_path):
     community = Community.objects.get(name="РУМО учителей математики")
     client.post(
         f"/resources/communities/{community.pk}/join/",
-        {"snils": world["teachers"][1].snils, "status": "leader"},
+        {"person": world["teachers"][1].pk, "status": "leader"},
     )
     client.post(
         f"/resources/communities/{community.pk}/meetings/", {"date": "01.12.2026", "topic": "Итоги ГИА"}
@@ -361,15 +365,15 @@ def test_internship_mentors_interns_and_capacity(world, client):
     )
     internship = Internship.objects.get()
     url = f"/resources/internships/{internship.pk}/"
-    page = client.post(url + "mentors/", {"snils": world["teachers"][0].snils}, follow=True).content.decode()
-    assert "нет педагога с таким СНИЛС" in page  # teacher 0 works elsewhere
-    client.post(url + "mentors/", {"snils": world["teachers"][4].snils})  # teacher 4 works at the site
+    page = client.post(url + "mentors/", {"person": world["teachers"][0].pk}, follow=True).content.decode()
+    assert f"не работает на площадке «{site.name}»" in page  # teacher 0 works elsewhere
+    client.post(url + "mentors/", {"person": world["teachers"][4].pk})  # teacher 4 works at the site
     assert list(internship.mentors.all()) == [world["teachers"][4]]
     client.force_login(world["users"]["school_coordinator_in"])
     client.post(url + "add/", {"person": world["teachers"][0].pk})
     page = client.post(url + "add/", {"person": world["teachers"][1].pk}, follow=True).content.decode()
     assert "Мест нет: все 1 заняты" in page
-    assert client.post(url + "mentors/", {"snils": world["teachers"][5].snils}).status_code == 403
+    assert client.post(url + "mentors/", {"person": world["teachers"][5].pk}).status_code == 403
 
 
 def test_a_second_site_report_for_the_month_is_refused_even_in_a_race(world, client, settings, tmp_path):
@@ -435,11 +439,11 @@ def test_internship_mentors_and_completion_are_actions(world):
         capacity=2,
     )
     center = world["users"]["center_staff"]
-    assert actions.add_mentor(internship, center, world["teachers"][4].snils_display) == world["teachers"][4]
-    with pytest.raises(ResourceError, match="нет педагога с таким СНИЛС"):
-        actions.add_mentor(internship, center, world["teachers"][0].snils)  # works elsewhere
+    assert actions.add_mentor(internship, center, world["teachers"][4]) == world["teachers"][4]
+    with pytest.raises(ResourceError, match="не работает на площадке"):
+        actions.add_mentor(internship, center, world["teachers"][0])  # works elsewhere
     with pytest.raises(ResourceError):
-        actions.add_mentor(internship, world["users"]["school_coordinator_in"], world["teachers"][5].snils)
+        actions.add_mentor(internship, world["users"]["school_coordinator_in"], world["teachers"][5])
     actions.remove_mentor(internship, center, world["teachers"][4].pk)
     assert list(internship.mentors.all()) == []
     intern = InternshipParticipant.objects.create(internship=internship, person=world["teachers"][0])

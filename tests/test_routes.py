@@ -19,6 +19,7 @@ from profrost.routes import actions
 from profrost.routes.actions import RouteError
 from profrost.routes.generation import generate_for_campaign, generate_route, plan
 from profrost.routes.models import Route, RouteItem
+from tests.factories import assign_to_methodologist
 from tests.test_imports import write_csv
 from tests.test_resources import make_cohort, make_program
 from tests.test_results_import import MAP
@@ -312,7 +313,7 @@ def test_linked_course_item_completes_with_the_certificate(world, diagnosed, cat
     enrollment = resource_actions.enroll(Application.objects.get(pk=application.pk), users["center_staff"])
     resource_actions.move_enrollment(enrollment, users["center_staff"], "studying")
     item.refresh_from_db()
-    assert item.status == "planned"
+    assert item.status == "in_progress"  # enrolled: the course's item is under way (tests/test_route_hub.py)
     resource_actions.move_enrollment(
         enrollment, users["center_staff"], "completed", True, "342400000777", datetime.date(2026, 12, 20)
     )
@@ -559,18 +560,27 @@ def test_bulk_tutor_assignment_stays_in_scope(world, diagnosed, catalog, client)
     )
     outside = Route.objects.create(person=world["teachers"][15], start=START, end=END)
     client.force_login(world["users"]["school_coordinator_in"])  # school 0: teachers 0 and 1
+    methodologist = world["users"]["methodologist"]
+    # A methodologist tutors only the teachers assigned to them in the asset (docs/support.md §12).
     page = client.post(
-        "/routes/tutor/", {"tutor": "methodologist", "route": [mine.pk, other.pk, outside.pk]}, follow=True
+        "/routes/tutor/", {"tutor": methodologist.pk, "route": [mine.pk, other.pk]}, follow=True
+    ).content.decode()
+    assert "не может быть тьютором ИОМ педагога" in page
+    assert not Route.objects.filter(tutor__isnull=False).exists()
+    assign_to_methodologist(world, world["teachers"][0], world["teachers"][1])
+    page = client.post(
+        "/routes/tutor/", {"tutor": methodologist.pk, "route": [mine.pk, other.pk, outside.pk]}, follow=True
     ).content.decode()
     assert "назначен маршрутам: 2" in page
     tutors = dict(Route.objects.values_list("pk", "tutor__username"))
     assert (tutors[mine.pk], tutors[other.pk], tutors[outside.pk]) == ("methodologist", "methodologist", None)
+    # A teacher is no tutor: not in the list, and refused when named by a crafted POST.
     page = client.post(
-        "/routes/tutor/", {"tutor": "teacher_in", "route": [mine.pk]}, follow=True
+        "/routes/tutor/", {"tutor": world["users"]["teacher_in"].pk, "route": [mine.pk]}, follow=True
     ).content.decode()
-    assert "укажите логин методиста или наставника" in page
+    assert "Тьютор не найден: выберите методиста, наставника или сотрудника центра из списка." in page
     client.force_login(world["users"]["teacher_in"])
-    assert client.post("/routes/tutor/", {"tutor": "methodologist", "route": [mine.pk]}).status_code == 403
+    assert client.post("/routes/tutor/", {"tutor": methodologist.pk, "route": [mine.pk]}).status_code == 403
 
 
 def test_assigning_a_tutor_is_one_action_with_the_version_bumped(
@@ -584,6 +594,7 @@ def test_assigning_a_tutor_is_one_action_with_the_version_bumped(
     type(methodologist).objects.filter(pk=methodologist.pk).update(email="tutor@example.org")
     methodologist.refresh_from_db()
     generate_for_campaign(diagnosed, 72, START, END)
+    assign_to_methodologist(world, world["teachers"][0], world["teachers"][1])
     route = Route.objects.get(person=world["teachers"][0])
     seen = route.version
     with django_capture_on_commit_callbacks() as callbacks:
@@ -602,22 +613,24 @@ def test_assigning_a_tutor_is_one_action_with_the_version_bumped(
     client.force_login(world["users"]["school_coordinator_in"])
     assert f'name="version" value="{seen + 1}"' in client.get(f"/routes/{route.pk}/").content.decode()
     page = client.post(
-        f"/routes/{route.pk}/tutor/", {"tutor": "center_staff", "version": seen}, follow=True
+        f"/routes/{route.pk}/tutor/", {"tutor": center.pk, "version": seen}, follow=True
     ).content.decode()
     assert "Запись изменена другим пользователем" in page
-    client.post(f"/routes/{route.pk}/tutor/", {"tutor": "center_staff", "version": seen + 1})
+    client.post(f"/routes/{route.pk}/tutor/", {"tutor": center.pk, "version": seen + 1})
     route.refresh_from_db()
     assert (route.tutor.username, route.version) == ("center_staff", seen + 2)
     # The list's bulk form: the same action, each route's version bumped, closed routes left as they are.
     other = Route.objects.get(person=world["teachers"][1])
     Route.objects.filter(pk=other.pk).update(status="done")
-    client.post("/routes/tutor/", {"tutor": "methodologist", "route": [route.pk, other.pk]})
+    client.post("/routes/tutor/", {"tutor": methodologist.pk, "route": [route.pk, other.pk]})
     route.refresh_from_db()
     other.refresh_from_db()
     assert (route.tutor, route.version) == (methodologist, seen + 3)
     assert (other.tutor, other.version) == (None, 1)
     # A single closed route is refused with a message, not silently skipped.
-    page = client.post(f"/routes/{other.pk}/tutor/", {"tutor": "methodologist"}, follow=True).content.decode()
+    page = client.post(
+        f"/routes/{other.pk}/tutor/", {"tutor": methodologist.pk}, follow=True
+    ).content.decode()
     assert "Маршрут завершён или отменён: тьютора не меняют." in page
     with pytest.raises(RouteError, match="Тьютор не найден"):
         actions.assign_tutor([route], center, None)

@@ -20,9 +20,37 @@ ROLES = {"region_admin": "region_admin", "school_coordinator_in": "sc_in", "teac
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
+@pytest.fixture
+def route(world):
+    """The teacher's route with long items in every kind of section: the widest page a teacher opens."""
+    import datetime
+
+    from profrost.routes.models import Route, RouteItem, Section
+
+    today = datetime.date.today()
+    route = Route.objects.create(
+        person=world["teachers"][0], start=today, end=today + datetime.timedelta(days=300), status="approved"
+    )
+    for n, section in enumerate(Section.values):
+        RouteItem.objects.create(
+            route=route,
+            section=section,
+            position=n,
+            content="Формирование функциональной грамотности обучающихся: читательская, математическая, "
+            "естественнонаучная грамотность на уроках",
+            form="очно-заочная с применением дистанционных образовательных технологий",
+            hours=72,
+            start=today,
+            end=today + datetime.timedelta(days=30),
+            reason="Дефицит ПП1 — проектирование образовательного процесса",
+        )
+    return route
+
+
 @pytest.mark.parametrize("size", SIZES)
-def test_no_page_scrolls_sideways(world, live_server, browser, size):
+def test_no_page_scrolls_sideways(world, route, live_server, browser, size):
     assert set(ROLES) <= set(PERSONAS)
+    pages = [*PAGES, f"/routes/{route.pk}/", "/routes/registers/", "/routes/uncovered/"]
     width, height = SIZES[size]
     wrong = []
     for persona, username in ROLES.items():
@@ -33,7 +61,7 @@ def test_no_page_scrolls_sideways(world, live_server, browser, size):
         page.fill("#id_password", "Пароль-для-теста-2024")
         page.click("button[type=submit]")
         opened = 0
-        for path in PAGES:
+        for path in pages:
             response = page.goto(f"{live_server.url}{path}")
             assert response.status < 500, (persona, path, response.status)
             if response.status != 200:

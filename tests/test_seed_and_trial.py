@@ -107,6 +107,12 @@ def test_trial_prints_one_login_per_role_and_demo_logins_need_debug(client):
     assert match_resources(
         [deficit.competence.code], deficit.result.person, today, today + datetime.timedelta(days=365)
     )
+    # Abbreviations keep their capitals in the titles built from the topics (issue 11, point 7), and a demo
+    # login without a person is named one way on every page.
+    assert Event.objects.filter(title__endswith="с ОВЗ").exists()
+    assert not Event.objects.filter(title__regex=r"(овз|фгос)").exists()
+    methodologist = User.objects.get(username="demo_methodologist")
+    assert methodologist.full_name() == methodologist.get_full_name() == "Региональный методист (демо)"
     username, password = lines[0].split()[:2]
     assert User.objects.filter(is_demo=True).count() == 8
     creds = {"username": username, "password": password}

@@ -63,7 +63,7 @@ def test_community_add_member_form_is_labelled_and_adds_a_member_by_default(worl
     )
     client.force_login(world["users"]["municipal_coordinator_in"])
     html = client.get(reverse("resources:community", args=[community.pk])).content.decode()
-    assert 'placeholder="СНИЛС педагога"' in html
+    assert '<label class="form-label small mb-0" for="id_person">Педагог</label>' in html
     assert '<option value="member" selected>' in html
     assert 'placeholder="Тема заседания"' in html
 

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from profrost.core.imports import run_import
 from profrost.core.models import ImportJob
-from profrost.people.models import NOT_FOUND_IN_SCOPE, REGISTRY_MISMATCH, Employment, Person, PersonEvent
+from profrost.people.models import REGISTRY_MISMATCH, Employment, Person, PersonEvent
 from profrost.resources.models import Community, Internship, InternshipParticipant, Membership
 from profrost.routes.models import Route
 from tests.test_imports import schools_inn, staff_row, write_csv  # noqa: F401 (fixture)
@@ -197,15 +197,15 @@ def test_community_leader_adds_only_people_in_their_scope(world, client):
     outsider = world["teachers"][OUTSIDE]
     client.force_login(world["users"]["municipal_coordinator_in"])
     response = client.post(
-        f"/resources/communities/{own.pk}/join/", {"snils": outsider.snils, "status": "member"}, follow=True
+        f"/resources/communities/{own.pk}/join/", {"person": outsider.pk, "status": "member"}, follow=True
     )
     page = response.content.decode()
-    assert NOT_FOUND_IN_SCOPE in page
+    assert "Педагог не найден в вашей области доступа" in page
     assert outsider.last_name not in page
     assert not Membership.objects.filter(community=own, person=outsider).exists()
     # A teacher of one's own municipality is added.
     insider = world["teachers"][2]
-    client.post(f"/resources/communities/{own.pk}/join/", {"snils": insider.snils, "status": "member"})
+    client.post(f"/resources/communities/{own.pk}/join/", {"person": insider.pk, "status": "member"})
     assert Membership.objects.filter(community=own, person=insider).exists()
     # The outsider joins themselves.
     client.force_login(world["users"]["teacher_out"])

@@ -7,8 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Пользователи и роли"
 
     def ready(self):
-        # Importing the modules connects the receivers and registers the permission rules and the login's part
-        # of a person's personal data.
-        from profrost.accounts import permissions, personal_data, signals  # noqa: F401
+        # Importing the modules connects the receivers and registers the permission rules, the login's part
+        # of a person's personal data and the tutors lookup.
+        from profrost.accounts import lookups, permissions, personal_data, signals  # noqa: F401
 
         permissions._register_all()

@@ -7,9 +7,8 @@ from profrost.accounts.actions import grantable_roles
 from profrost.accounts.models import User
 from profrost.accounts.roles import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES
 from profrost.core.forms import BootstrapMixin
-from profrost.core.validators import normalize_snils
-from profrost.people.models import NOT_FOUND_IN_SCOPE, Person
-from profrost.structure.models import Municipality, Organization, Region
+from profrost.core.lookups import LookupField
+from profrost.structure.models import Municipality, Region
 
 
 class RoleFieldsMixin(forms.Form):
@@ -17,10 +16,20 @@ class RoleFieldsMixin(forms.Form):
     municipality = forms.ModelChoiceField(
         Municipality.objects.none(), label="Муниципалитет (для муниципального координатора)", required=False
     )
-    organization_inn = forms.CharField(label="ИНН организации (для уполномоченного ОО)", required=False)
+    organization = LookupField(
+        "organizations",
+        label="Организация (для уполномоченного ОО)",
+        required=False,
+        error_messages={
+            "invalid_choice": "Организация не найдена в вашей области доступа: выберите из списка"
+        },
+    )
 
     def setup_roles(self, actor):
         self.actor = actor
+        for field in self.fields.values():
+            if isinstance(field, LookupField):
+                field.user = actor
         self.fields["role"].choices = [(r.value, r.label) for r in grantable_roles(actor)]
         self.fields["municipality"].queryset = Municipality.objects.visible_to(actor)
         self.fields["municipality"].error_messages["invalid_choice"] = (
@@ -37,12 +46,9 @@ class RoleFieldsMixin(forms.Form):
                 self.add_error("municipality", "Выберите муниципалитет")
             return unit
         if role in ORGANIZATION_ROLES:
-            inn = (self.cleaned_data.get("organization_inn") or "").strip()
-            unit = Organization.objects.visible_to(self.actor).filter(inn=inn).first() if inn else None
-            if unit is None:
-                self.add_error(
-                    "organization_inn", "Организация с таким ИНН не найдена в вашей области доступа"
-                )
+            unit = self.cleaned_data.get("organization")
+            if unit is None and "organization" not in self.errors:
+                self.add_error("organization", "Выберите организацию")
             return unit
         return None
 
@@ -56,8 +62,13 @@ class UserCreateForm(BootstrapMixin, RoleFieldsMixin):
     last_name = forms.CharField(label="Фамилия", max_length=150)
     first_name = forms.CharField(label="Имя", max_length=150)
     middle_name = forms.CharField(label="Отчество", max_length=150, required=False)
-    email = forms.EmailField(label="Email", required=False)
-    person_snils = forms.CharField(label="СНИЛС педагога (связать с карточкой)", required=False)
+    email = forms.EmailField(label="Электронная почта", required=False)
+    person = LookupField(
+        "people",
+        label="Педагог (связать учётную запись с его карточкой)",
+        required=False,
+        error_messages={"invalid_choice": "Педагог не найден в вашей области доступа: выберите из списка"},
+    )
     password = forms.CharField(
         label="Пароль",
         widget=forms.PasswordInput,
@@ -75,15 +86,9 @@ class UserCreateForm(BootstrapMixin, RoleFieldsMixin):
             raise ValidationError("Такой логин уже занят")
         return username
 
-    def clean_person_snils(self):
-        raw = self.cleaned_data.get("person_snils")
-        if not raw:
-            return None
-        snils = normalize_snils(raw)
-        person = Person.objects.visible_to(self.actor).filter(snils=snils).first()
-        if person is None:
-            raise ValidationError(NOT_FOUND_IN_SCOPE)
-        if User.objects.filter(person=person).exists():
+    def clean_person(self):
+        person = self.cleaned_data.get("person")
+        if person is not None and User.objects.filter(person=person).exists():
             raise ValidationError("У этого педагога уже есть учётная запись")
         return person
 

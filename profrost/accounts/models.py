@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from profrost.accounts.extensions import scope_person_ids
 from profrost.accounts.roles import MUNICIPALITY_ROLES, ORGANIZATION_ROLES, REGION_ROLES, RoleCode
+from profrost.core import russian
 from profrost.core.scoping import EMPTY, Scope, scope_of
 from profrost.people.models import Person
 from profrost.structure.models import Municipality, Region
@@ -74,6 +76,18 @@ class User(AbstractUser):
     def full_name(self):
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p) or self.username
 
+    def get_full_name(self):
+        """The one spelling of a user's name on screen, «Фамилия Имя Отчество» (Django's is «Имя Фамилия»)."""
+        return self.full_name()
+
+    def in_case(self, case):
+        """The full name in a grammatical case (core.russian.decline_name): «эксперту Иванову Петру»; the
+        login name, as it is, for a user without a name."""
+        if not (self.last_name or self.first_name):
+            return self.username
+        sex = self.person.sex if self.person_id else ""
+        return russian.decline_name(self.last_name, self.first_name, self.middle_name, case, sex)
+
     @property
     def scope(self):
         """What part of the region this user may see (profrost.core.scoping.Scope), from the active roles:
@@ -109,6 +123,10 @@ def _compute_scope(user):
             organization_ids.add(role.organization_id)
     if user.person_id:
         person_ids.add(user.person_id)
+    # People the apps above give this user (support: an asset member's assigned teachers), through the one
+    # extension point — never a special case in a page (accounts.extensions).
+    for ids in scope_person_ids(user, frozenset(roles)):
+        person_ids.update(ids)
     # A single-region deployment: a region role sees everything there is.
     everything = bool(region_ids) and region_ids >= set(Region.objects.values_list("pk", flat=True))
     return Scope(

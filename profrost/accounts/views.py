@@ -124,7 +124,8 @@ def user_export(request):
     ]
     journal(JournalAction.EXPORT, request=request, what="users", rows=len(rows))
     return xlsx_response(
-        "пользователи.xlsx", [("Пользователи", ["Логин", "ФИО", "Email", "Активен", "Роли"], rows)]
+        "пользователи.xlsx",
+        [("Пользователи", ["Логин", "ФИО", "Электронная почта", "Активен", "Роли"], rows)],
     )
 
 
@@ -143,7 +144,7 @@ def user_create(request):
                 first_name=data["first_name"],
                 middle_name=data["middle_name"],
                 email=data["email"],
-                person=data["person_snils"],
+                person=data["person"],
                 role=data["role"],
                 unit=data["unit"],
                 request=request,

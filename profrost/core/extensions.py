@@ -7,6 +7,8 @@ the apps above it without importing them.
   The page renders the slot's sections in their order — as netbox's template extensions and Django admin's
   registry do.
 - `Hook`: one function a lower app calls and a higher app provides (e.g. the organization tree's staff count).
+- `Gather`: one question a lower app asks and several higher apps may answer, the answers gathered in a list
+  (e.g. accounts' `scope_person_ids`: the people a user sees through support's assignments).
 - Events that must change a higher app's data are Django signals declared by the lower app (its signals.py)
   and received by the higher app.
 """
@@ -70,3 +72,21 @@ class Hook:
 
     def __call__(self, *args, **kwargs):
         return (self._provider or self._default)(*args, **kwargs)
+
+
+class Gather:
+    """One question a lower app asks and any number of higher apps answer: calling it calls every provider and
+    returns their answers, in the order they were provided (e.g. the people a user sees besides their own
+    units' — an asset member's assigned teachers, later a mentor's mentees). No provider: an empty list."""
+
+    def __init__(self, name):
+        self.name = name
+        self._providers = {}
+
+    def provide(self, fn):
+        # Keyed by the function's qualified name: a module imported twice (tests reloading) provides once.
+        self._providers[f"{fn.__module__}.{fn.__qualname__}"] = fn
+        return fn
+
+    def __call__(self, *args, **kwargs):
+        return [fn(*args, **kwargs) for fn in self._providers.values()]

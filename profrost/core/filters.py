@@ -107,6 +107,29 @@ class FilterForm(forms.Form):
         self.is_valid()
         return [str(self.fields[name].label or name) for name in self.errors if name in self.fields]
 
+    def chips(self, request, names=None, hidden=("format",)):
+        """The filters in force as removable chips (the template _filter_chips.html): [{"label": "Статус:
+        утверждён", "url": "?…"}], each url being the page's query without that filter and the page number.
+        `names` gives the display name of ids ({"municipality": {12: "Город N"}}); an id missing from it (not
+        visible to the user, or deleted) still gets a chip, so it can be removed."""
+        names = names or {}
+        chips = []
+        for name, value in self.values.items():
+            if name in hidden or value in (None, "", False):
+                continue
+            field = self.fields[name]
+            if isinstance(field, forms.ChoiceField):
+                shown = dict(field.choices).get(value, value)
+            elif name in names:
+                shown = names[name].get(value) or f"№ {value}"
+            else:
+                shown = value
+            query = request.GET.copy()
+            query.pop(name, None)
+            query.pop("page", None)
+            chips.append({"name": name, "label": f"{field.label}: {shown}", "url": f"?{query.urlencode()}"})
+        return chips
+
     def notify(self, request):
         for label in self.invalid:
             messages.error(request, f"Неверное значение фильтра «{label}»: фильтр не применён.")

@@ -29,6 +29,21 @@ def apply_rule(form, field, rule, *args):
     return True
 
 
+class DateInput(forms.DateInput):
+    """A calendar date field: the browser's own date picker, sending 2026-12-01 (every date field accepts that
+    as well as a typed 01.12.2026, formats.ru DATE_INPUT_FORMATS)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"min": "1900-01-01", "max": "2100-12-31", **(attrs or {})}, format="%Y-%m-%d")
+
+
+def date_widget(**attrs):
+    """The widget of every date in a form (issue 11: dates as date inputs)."""
+    return DateInput(attrs)
+
+
 class EndNotBeforeStart:
     """Forms with «start» and «end» dates: the end may not come before the start (the one message for it)."""
 

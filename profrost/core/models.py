@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from profrost.core.imports import IMPORTERS
+
 
 class JournalAction(models.TextChoices):
     LOGIN = "login", "Вход"
@@ -139,7 +141,10 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.kind}: {self.original_name}"
+        """«Педагоги: штат.xlsx» — the kind by its importer's title, never its code («staff»): the journal
+        shows it."""
+        importer = IMPORTERS.get(self.kind)
+        return f"{importer.title if importer else 'Загрузка'}: {self.original_name}"
 
     @property
     def finished(self):

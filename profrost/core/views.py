@@ -1,10 +1,12 @@
-"""Core's own pages: the error pages and the notifications."""
+"""Core's own pages: the error pages, the notifications and the lookups' search."""
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
-from profrost.core import downloads
+from profrost.core import downloads, lookups
+from profrost.core.filters import FilterForm, TextFilter
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction, Notification, TaskProgress
 from profrost.core.paging import page_of
@@ -52,3 +54,25 @@ def download_file(request, pk):
     if progress.state != TaskProgress.State.DONE or not progress.file:
         raise Http404
     return FileResponse(progress.file.open("rb"), as_attachment=True, filename=progress.filename)
+
+
+class LookupQuery(FilterForm):
+    q = TextFilter(label="Поиск", max_length=lookups.MAX_QUERY)
+
+
+@require_http_methods(["GET", "POST"])
+def lookup(request, name):
+    """The matches of a typed text for a lookup field (core.lookups) as JSON: {"results": [{"id", "label"}, …],
+    "message": ""}; a text too short or too long gets a message instead and searches nothing. The field's script
+    POSTs the text, so a SNILS typed into it never lands in a URL or a server log (docs/security.md §11)."""
+    found = lookups.get(name)
+    if found is None:
+        raise Http404
+    form = LookupQuery(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        return JsonResponse({"results": [], "message": lookups.TOO_LONG})
+    text = " ".join(form.cleaned_data["q"].split())
+    if len(text) < lookups.MIN_QUERY:
+        return JsonResponse({"results": [], "message": lookups.TOO_SHORT})
+    results = [{"id": pk, "label": label} for pk, label in found.find(request.user, text)]
+    return JsonResponse({"results": results, "message": "" if results else "Ничего не найдено"})

@@ -59,12 +59,17 @@ def share(part, whole):
     return rounded(Decimal(part) * 100 / whole, 1) if whole else None
 
 
-def narrow(results, **groups):
-    """The results of the people in every given group (ids; empty values are ignored)."""
+def in_groups(results, **groups):
+    """The results of the people in every given group (ids; empty values are ignored), whatever their status."""
     wanted = {GROUPS[k]: v for k, v in groups.items() if k in GROUPS and v and str(v).isdigit()}
     if wanted:
         results = results.filter(person__in=Employment.objects.filter(**wanted).values("person_id"))
-    return results.filter(status=ResultStatus.SCORED)
+    return results
+
+
+def narrow(results, **groups):
+    """The scored results of the people in every given group: what the analysis counts."""
+    return in_groups(results, **groups).filter(status=ResultStatus.SCORED)
 
 
 def remark(difficulty, discrimination):

@@ -1,10 +1,21 @@
-"""The results of a campaign as a spreadsheet: one row per participant."""
+"""Exports of a campaign: its results as a spreadsheet (one row per participant) and its report as a PDF."""
 
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
 
 from profrost.core.validators import format_snils
+from profrost.diagnostics import analysis, charts
 from profrost.diagnostics.models import CompetenceResult, Result
-from profrost.people.models import Employment, sees_sensitive
+from profrost.people.models import Employment, Position, Subject, sees_sensitive
+from profrost.structure.models import District, Municipality, Organization
+
+GROUP_NAMES = {
+    "district": "округ",
+    "municipality": "муниципалитет",
+    "organization": "организация",
+    "position": "должность",
+    "subject": "предмет",
+}
 
 
 def results_sheet(campaign, results, user=None):
@@ -60,3 +71,44 @@ def results_sheet(campaign, results, user=None):
 
 
 __all__ = ["results_sheet", "Result"]
+
+
+def group_description(user, groups):
+    """The group the report is narrowed to, in words (names looked up within the user's scope)."""
+    sources = {
+        "district": District.objects.all(),
+        "municipality": Municipality.objects.visible_to(user),
+        "organization": Organization.objects.visible_to(user),
+        "position": Position.objects.all(),
+        "subject": Subject.objects.all(),
+    }
+    parts = []
+    for key, value in groups.items():
+        name = sources[key].filter(pk=value).values_list("name", flat=True).first() if value else None
+        if name:
+            parts.append(f"{GROUP_NAMES[key]}: {name}")
+    return "; ".join(parts) or "все участники в вашей области доступа"
+
+
+def campaign_report_pdf(campaign, user, groups):
+    """The campaign's report as PDF bytes: the page's tables with their charts (SVG as data: URIs, which
+    WeasyPrint draws), over the results in the user's scope and the chosen group."""
+    import weasyprint  # ~1 s to import: loaded by the PDF exports only, not by every process that loads the URLs
+
+    results = Result.objects.visible_to(user).filter(campaign=campaign)
+    data = analysis.report(campaign, results, **groups)
+    trend = analysis.trend(campaign, Result.objects.visible_to(user), **groups)
+    drawn = charts.report_charts(campaign, data, trend)
+    html = render_to_string(
+        "diagnostics/campaign_report_pdf.html",
+        {
+            "campaign": campaign,
+            "report": data,
+            "trend": trend,
+            "trend_labels": [charts.trend_label(c) for c in trend["campaigns"]] if trend else [],
+            "images": {name: c.data_uri() for name, c in drawn.items()} if data["participants"] else {},
+            "charts": drawn,
+            "group": group_description(user, groups),
+        },
+    )
+    return weasyprint.HTML(string=html).write_pdf()

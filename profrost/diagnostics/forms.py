@@ -4,10 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from profrost.accounts.models import RoleCode, User
-from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
+from profrost.core.forms import BootstrapMixin, EndNotBeforeStart, date_widget
+from profrost.core.lookups import LookupField, LookupFormMixin
 from profrost.diagnostics.imports import parse_key
 from profrost.diagnostics.models import Campaign, CampaignKind, Competence, Instrument, Item, ItemType
-from profrost.structure.models import Organization
 
 
 class CompetenceForm(BootstrapMixin, forms.ModelForm):
@@ -29,7 +29,18 @@ class CompetenceForm(BootstrapMixin, forms.ModelForm):
         return code
 
 
-class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
+class CampaignForm(LookupFormMixin, EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
+    """A campaign's settings. Its organizations are picked by name or INN among those the user sees (`user=`;
+    the command line passes core.lookups.COMMAND_LINE)."""
+
+    organizations = LookupField(
+        "organizations",
+        multiple=True,
+        label="Организации",
+        required=False,
+        help_text="Пусто — все организации выбранных муниципалитетов",
+    )
+
     class Meta:
         model = Campaign
         fields = [
@@ -46,10 +57,7 @@ class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
             "subjects",
             "experts",
         ]
-        widgets = {
-            "start": forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"}),
-            "end": forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"}),
-        }
+        widgets = {"start": date_widget(), "end": date_widget()}
         help_texts = {
             "municipalities": "Пусто — весь регион",
             "positions": "Пусто — все должности",
@@ -62,15 +70,9 @@ class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["instrument"].queryset = Instrument.objects.current()
-        self.fields["organizations_inn"] = forms.CharField(
-            label="Организации (ИНН, по одному в строке)",
-            required=False,
-            widget=forms.Textarea(attrs={"rows": 3}),
-            help_text="Пусто — все организации выбранных муниципалитетов",
-        )
         if self.instance.pk:
-            self.fields["organizations_inn"].initial = "\n".join(
-                self.instance.organizations.exclude(inn="").values_list("inn", flat=True)
+            self.fields["organizations"].initial = list(
+                self.instance.organizations.order_by("name").values_list("pk", flat=True)
             )
         # The field's own queryset (resources.Cohort): resources sit above diagnostics, no import of them.
         self.fields["cohort"].queryset = (
@@ -82,15 +84,21 @@ class CampaignForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        inns = [x.strip() for x in re.split(r"[\s,;]+", data.get("organizations_inn") or "") if x.strip()]
-        found = dict(Organization.objects.filter(inn__in=inns).values_list("inn", "pk"))
-        unknown = [x for x in inns if x not in found]
-        if unknown:
-            self.add_error("organizations_inn", "Не найдены организации с ИНН: " + ", ".join(unknown[:20]))
-        data["organization_ids"] = list(found.values())
+        data["organization_ids"] = [o.pk for o in data.get("organizations") or ()]
         if data.get("cohort") and data.get("kind") != CampaignKind.COURSE:
             self.add_error("cohort", "Учебная группа указывается только для диагностики курса")
         return data
+
+
+class InviteForm(LookupFormMixin, forms.Form):
+    """Teachers invited to a campaign by name (the «people» lookup: those the user may see)."""
+
+    people = LookupField(
+        "people",
+        multiple=True,
+        label="Педагоги",
+        error_messages={"required": "выберите педагогов из списка"},
+    )
 
 
 class InstrumentSettingsForm(BootstrapMixin, forms.ModelForm):

@@ -8,6 +8,7 @@ import pghistory
 from django.db import models
 from django.db.models.functions import Lag
 
+from profrost.core import russian
 from profrost.people.models import Person
 
 
@@ -181,6 +182,12 @@ class ResultStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "Проходит"
     SUBMITTED = "submitted", "Завершил, ждёт проверки"
     SCORED = "scored", "Оценён"
+
+
+# The statuses above said of a woman (templates: `{{ r.get_status_display|agree:r.person }}`).
+russian.feminine_forms(
+    {"Приглашён": "Приглашена", "Завершил, ждёт проверки": "Завершила, ждёт проверки", "Оценён": "Оценена"}
+)
 
 
 class ResultLevel(models.TextChoices):

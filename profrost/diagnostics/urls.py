@@ -18,6 +18,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/export.xlsx", views.campaign_export, name="campaign_export"),
     path("campaigns/<int:pk>/report.xlsx", views.campaign_report, name="campaign_report"),
+    path("campaigns/<int:pk>/report.pdf", views.campaign_report_pdf, name="campaign_report_pdf"),
     path("campaigns/<int:pk>/charts/<slug:name>.svg", views.campaign_chart, name="campaign_chart"),
     path("results/<int:pk>/", views.result_detail, name="result"),
     path("campaigns/<int:pk>/invite/", views.campaign_invite, name="campaign_invite"),

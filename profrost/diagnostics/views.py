@@ -15,15 +15,31 @@ from django.views.decorators.http import require_POST
 from profrost.accounts import permissions
 from profrost.accounts.models import User
 from profrost.accounts.roles import RoleCode
+from profrost.core import downloads
 from profrost.core.exports import attachment, file_name, xlsx_response
-from profrost.core.filters import FilterForm, IdFilter, IntFilter, parse_id, wanted_format, without_nul
+from profrost.core.filters import (
+    ChoiceFilter,
+    FilterForm,
+    IdFilter,
+    IntFilter,
+    TextFilter,
+    parse_id,
+    wanted_format,
+    without_nul,
+)
 from profrost.core.history import history
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.core.paging import page_of, query_without_page
 from profrost.diagnostics import actions, analysis, charts, taking
 from profrost.diagnostics.exports import results_sheet
-from profrost.diagnostics.forms import CampaignForm, CompetenceForm, InstrumentSettingsForm, ItemForm
+from profrost.diagnostics.forms import (
+    CampaignForm,
+    CompetenceForm,
+    InstrumentSettingsForm,
+    InviteForm,
+    ItemForm,
+)
 from profrost.diagnostics.models import (
     Campaign,
     CampaignKind,
@@ -34,7 +50,8 @@ from profrost.diagnostics.models import (
     Result,
     ResultStatus,
 )
-from profrost.people.models import Position, Subject
+from profrost.diagnostics.tasks import build_campaign_report_pdf
+from profrost.people.models import Position, Subject, name_q
 from profrost.structure.models import District, Municipality, Organization
 
 
@@ -113,6 +130,13 @@ class ReportGroupFilter(FilterForm):
     subject = IdFilter(label="Предмет")
 
 
+class ParticipantFilter(FilterForm):
+    """The participants' table of a campaign: by name and by status."""
+
+    q = TextFilter(label="ФИО участника", max_length=100)
+    status = ChoiceFilter(label="Статус", choices=ResultStatus.choices)
+
+
 def _report_groups(request, notify=True):
     """{group: id as text, "" when not given or invalid} — the page's selects compare with text."""
     values = ReportGroupFilter.of(request, notify=notify).values
@@ -127,8 +151,6 @@ def campaign_detail(request, pk):
     data = analysis.report(campaign, results, **groups)
     trend = analysis.trend(campaign, Result.objects.visible_to(request.user), **groups)
     drawn = charts.report_charts(campaign, data, trend)
-    if wanted_format(request) == "pdf":
-        return _report_pdf(request, campaign, data, trend, drawn, groups)
     data["heat_map"] = [
         (name, [(value, analysis.heat_class(value)) for value in values]) for name, values in data["heat_map"]
     ]
@@ -141,8 +163,12 @@ def campaign_detail(request, pk):
             .values_list("pk", "name")
         )
     statuses = dict(results.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    participants = ParticipantFilter.of(request)
+    found = analysis.in_groups(results, **groups).filter(name_q(participants.values["q"], "person__"))
+    if participants.values["status"]:
+        found = found.filter(status=participants.values["status"])
     page = page_of(
-        request, results.select_related("person").order_by("person__last_name", "person__first_name", "pk")
+        request, found.select_related("person").order_by("person__last_name", "person__first_name", "pk")
     )
     return render(
         request,
@@ -150,6 +176,9 @@ def campaign_detail(request, pk):
         {
             "campaign": campaign,
             "page": page,
+            "participants": participants.values,
+            "participants_total": sum(statuses.values()),
+            "status_choices": ResultStatus.choices,
             "report": data,
             "trend": trend,
             "charts": drawn,
@@ -183,45 +212,18 @@ def campaign_chart(request, pk, name):
     return drawn.response()
 
 
-def _group_description(request, groups):
-    """The group the report is narrowed to, in words, for the PDF."""
-    user = request.user
-    sources = {
-        "district": District.objects.all(),
-        "municipality": Municipality.objects.visible_to(user),
-        "organization": Organization.objects.visible_to(user),
-        "position": Position.objects.all(),
-        "subject": Subject.objects.all(),
-    }
-    parts = []
-    for key, value in groups.items():
-        name = sources[key].filter(pk=value).values_list("name", flat=True).first() if value else None
-        if name:
-            parts.append(f"{ReportGroupFilter.base_fields[key].label.lower()}: {name}")
-    return "; ".join(parts) or "все участники в вашей области доступа"
-
-
-def _report_pdf(request, campaign, data, trend, drawn, groups):
-    """The campaign's report as a PDF: the tables of the page with their charts (SVG as data: URIs, which
-    WeasyPrint draws)."""
-    import weasyprint  # ~1 s to import: loaded by the PDF exports only, not by every process that loads the URLs
-
+@require_POST
+def campaign_report_pdf(request, pk):
+    """The campaign's report as a PDF, for the group chosen on the page: charts and WeasyPrint take seconds on a
+    large campaign, so the worker makes it while the page shows its progress (core/downloads.py)."""
+    _require_campaign_viewer(request.user)
+    campaign = get_object_or_404(Campaign, pk=pk)
+    groups = ReportGroupFilter(request.POST).values
+    groups = {key: value or None for key, value in groups.items()}
     journal(JournalAction.EXPORT, request=request, obj=campaign, what="report pdf", groups=groups)
-    html = render_to_string(
-        "diagnostics/campaign_report_pdf.html",
-        {
-            "campaign": campaign,
-            "report": data,
-            "trend": trend,
-            "trend_labels": [charts.trend_label(c) for c in trend["campaigns"]] if trend else [],
-            "images": {name: c.data_uri() for name, c in drawn.items()} if data["participants"] else {},
-            "charts": drawn,
-            "group": _group_description(request, groups),
-        },
-        request=request,
-    )
-    response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), content_type="application/pdf")
-    return attachment(response, f"Анализ — {campaign.name}", "pdf")
+    progress = downloads.start(request.user, file_name(f"Анализ — {campaign.name}", "pdf"))
+    build_campaign_report_pdf.enqueue(progress.pk, campaign.pk, request.user.pk, groups)
+    return redirect("download", pk=progress.pk)
 
 
 def campaign_report(request, pk):
@@ -384,10 +386,18 @@ def campaign_invite(request, pk):
     if not _can_edit(request.user):
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=pk)
-    if "snils" in request.POST:
-        invited, already, errors = taking.invite_list(
-            campaign, request.POST["snils"].splitlines()[:5000], request.user
-        )
+    if "pick" in request.POST:  # the teachers picked by name (InviteForm), within the user's scope
+        form = InviteForm(request.POST, user=request.user)
+        if not form.is_valid():
+            messages.error(request, f"Никто не приглашён: {form.errors['people'][0]}")
+            return redirect("diagnostics:campaign", pk=campaign.pk)
+        lines = [person.snils for person in form.cleaned_data["people"]]
+    elif "snils" in request.POST:  # a list pasted from a spreadsheet
+        lines = request.POST["snils"].splitlines()[:5000]
+    else:
+        lines = None
+    if lines is not None:
+        invited, already, errors = taking.invite_list(campaign, lines, request.user)
         if errors:
             shown = "; ".join(errors[:20]) + (
                 f"; и ещё ошибок: {len(errors) - 20}" if len(errors) > 20 else ""
@@ -435,7 +445,7 @@ def expert_score(request, pk):
             messages.error(request, "Выберите эксперта из списка.")
         else:
             taking.assign_answer(item_score, expert)
-            messages.success(request, f"Ответ передан эксперту {expert.get_full_name() or expert.username}.")
+            messages.success(request, f"Ответ передан эксперту {expert.in_case('dative')}.")
         return redirect("diagnostics:expert_score", pk=pk)
     if request.method == "POST":
         try:
@@ -535,7 +545,7 @@ def campaign_create(request, pk=None):
     if not _can_edit(request.user):
         raise PermissionDenied
     campaign = get_object_or_404(Campaign, pk=pk) if pk else None
-    form = CampaignForm(request.POST or None, instance=campaign)
+    form = CampaignForm(request.POST or None, instance=campaign, user=request.user)
     if campaign is not None and campaign.results.exists():
         form.fields["instrument"].disabled = True  # results are scored with this instrument version
         form.fields["kind"].disabled = True

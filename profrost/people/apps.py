@@ -6,5 +6,5 @@ class PeopleConfig(AppConfig):
     label = "people"
 
     def ready(self):
-        # Registers its organization card section, hooks and its importer (docs/architecture.md, "Extension points").
-        from profrost.people import cards, imports  # noqa: F401
+        # Registers its organization card section, hooks, its importer and its lookup (docs/architecture.md, "Extension points").
+        from profrost.people import cards, imports, lookups  # noqa: F401

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from profrost.core.filters import FilterForm, TextFilter, parse_id
-from profrost.core.forms import BootstrapMixin, apply_rule
+from profrost.core.forms import BootstrapMixin, apply_rule, date_widget
 from profrost.core.validators import format_snils, normalize_snils
 from profrost.people.models import (
     Employment,
@@ -17,7 +17,7 @@ from profrost.people.models import (
 )
 from profrost.structure.models import Municipality, Organization
 
-DATE_WIDGET = forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"})
+DATE_WIDGET = date_widget()
 EXPIRY_HELP = "Вычисляется по дате присвоения: категории, присвоенные до 01.09.2023, действуют пять лет"
 
 

@@ -161,7 +161,7 @@ class StaffImporter(Importer):
             default=("", False),
         ),
         Column("Дата начала педагогической деятельности", "pedagogical_start", parse_date),
-        Column("Email", "email", _email, default=""),
+        Column("Электронная почта", "email", _email, aliases=("Email", "E-mail", "Почта"), default=""),
         Column("Телефон", "phone"),
     ]
     example = [

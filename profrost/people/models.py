@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 
+from profrost.core import russian
 from profrost.core.scoping import scope_of
 from profrost.core.validators import format_snils
 
@@ -105,6 +106,17 @@ def sees_sensitive(user, person_id):
         or scope.everything
         or bool(scope.region_ids or scope.municipality_ids or scope.organization_ids)
     )
+
+
+def name_q(text, prefix=""):
+    """People whose full name starts as typed: «Иванова» → the surname, «Иванова Ан» → and the first name, a third
+    word → the patronymic (case-insensitive prefixes). `prefix` reaches the person through a relation
+    ("person__"). Empty text → no condition."""
+    fields = ("last_name", "first_name", "middle_name")
+    q = Q()
+    for field, word in zip(fields, text.split()[:3]):
+        q &= Q(**{f"{prefix}{field}__istartswith": word})
+    return q
 
 
 class PersonQuerySet(models.QuerySet):
@@ -224,7 +236,7 @@ class Person(models.Model):
     birth_date = models.DateField("дата рождения")
     snils = models.CharField("СНИЛС", max_length=11, unique=True)
     sex = models.CharField("пол", max_length=1, choices=Sex.choices, blank=True)
-    email = models.EmailField("email", blank=True)
+    email = models.EmailField("электронная почта", blank=True)
     phone = models.CharField("телефон", max_length=30, blank=True)
     education = models.CharField("образование", max_length=32, choices=Education.choices, blank=True)
     has_higher_pedagogical = models.BooleanField("высшее педагогическое образование", default=False)
@@ -265,6 +277,22 @@ class Person(models.Model):
         """Архипова Л. П."""
         initials = " ".join(f"{part[0]}." for part in (self.first_name, self.middle_name) if part)
         return f"{self.last_name} {initials}".strip()
+
+    @property
+    def sex_or_inferred(self):
+        """The stored sex, or the one the name shows (the patronymic first); "" when neither tells."""
+        return russian.infer_sex(self.last_name, self.first_name, self.middle_name, self.sex)
+
+    def in_case(self, case, short=False):
+        """The full name (or «Архиповой Л. П.» with short=True) in a grammatical case: "genitive", "dative",
+        "accusative", "instrumental", "prepositional" — «Заявка на Архипову Людмилу Петровну подана»."""
+        decline = russian.decline_short_name if short else russian.decline_name
+        return decline(self.last_name, self.first_name, self.middle_name, case, self.sex)
+
+    def by_sex(self, masculine, feminine, unknown=None):
+        """The word agreeing with this person: person.by_sex("зачислен", "зачислена"); the sex is inferred
+        from the name when not stored (core.russian.by_sex for the unknown case)."""
+        return russian.by_sex(self.sex_or_inferred, masculine, feminine, unknown)
 
     @property
     def snils_display(self):

@@ -2,7 +2,7 @@
 
 from django.db.models import Exists, OuterRef
 
-from profrost.people.models import Employment, Person
+from profrost.people.models import Employment, Person, name_q
 
 # The SNILS a user searched for stays in the session, never in a URL (docs/security.md §11).
 SNILS_SESSION_KEY = "people_snils_search"
@@ -18,13 +18,7 @@ def filtered_people(request, form):
     snils = request.session.get(SNILS_SESSION_KEY) if request.GET.get("by") == "snils" else None
     if snils:
         qs = qs.filter(snils=snils)
-    words = data["q"].split()
-    if words:
-        qs = qs.filter(last_name__istartswith=words[0])
-        if len(words) > 1:
-            qs = qs.filter(first_name__istartswith=words[1])
-        if len(words) > 2:
-            qs = qs.filter(middle_name__istartswith=words[2])
+    qs = qs.filter(name_q(data["q"]))
     job = Employment.objects.filter(person=OuterRef("pk")).current()
     job_filtered = False
     if data["municipality"]:

@@ -2,6 +2,7 @@ from profrost.accounts import permissions
 from profrost.core import rules
 from profrost.core.models import Notification
 from profrost.core.scoping import scope_of
+from profrost.support import permissions as support_permissions
 
 
 def navigation(request):
@@ -27,6 +28,13 @@ def navigation(request):
         admin.append(("accounts:user_list", "Пользователи"))
     if permissions.may_view_journal(user):
         admin.append(("journal", "Журнал"))
+    # The asset's register sits with the registry (no new item on a coordinator's bar); an asset member has
+    # their teachers.
+    if support_permissions.may_view_asset(user):
+        registry.append(("support:register", "Методический актив"))
+    support = []
+    if support_permissions.is_asset_member(user):
+        support.append(("support:my_teachers", "Мои педагоги"))
     # The bar: links and menus ({"label", "url"} or {"label", "entries": [(url name, label)]}); a menu of one
     # entry is that entry, so that the bar fits a 1366 px screen whatever the roles.
     items = []
@@ -37,6 +45,7 @@ def navigation(request):
         ("Диагностика", diagnostics),
         ("Ресурсы", [("resources:programs", "Ресурсы")]),
         ("Маршруты", [("routes:list", "Маршруты")]),
+        ("Сопровождение", support),
         ("Администрирование", admin),
     ):
         if len(entries) == 1:

@@ -8,6 +8,7 @@ import random
 
 from django.db import transaction
 
+from profrost.core.russian import lower_first
 from profrost.diagnostics.actions import recompute_results
 from profrost.diagnostics.models import (
     Campaign,
@@ -148,7 +149,7 @@ def build_demo(seed=1, today=None):
         day = start + datetime.timedelta(days=15 * n)
         title, topic_codes = TOPICS[n % len(TOPICS)]
         event = Event.objects.create(
-            title=f"{['Семинар', 'Вебинар', 'Мастер-класс', 'Конференция', 'Педагогические чтения', 'Конкурс'][n % 6]}: {title.lower()}",
+            title=f"{['Семинар', 'Вебинар', 'Мастер-класс', 'Конференция', 'Педагогические чтения', 'Конкурс'][n % 6]}: {lower_first(title)}",
             kind=kinds[n % 6],
             level="regional" if n % 3 else "municipal",
             organizer=center
@@ -171,7 +172,7 @@ def build_demo(seed=1, today=None):
         )
         title, topic_codes = TOPICS[n]
         internship = Internship.objects.create(
-            title=f"Стажировка: {title.lower()}",
+            title=f"Стажировка: {lower_first(title)}",
             site=school,
             start=start + datetime.timedelta(days=30 * n),
             end=start + datetime.timedelta(days=30 * n + 4),
@@ -181,7 +182,7 @@ def build_demo(seed=1, today=None):
         internship.competences.set([competences[c] for c in topic_codes if c in competences])
     for n, (title, topic_codes) in enumerate(TOPICS[:6]):
         community = Community.objects.create(
-            name=f"{'Региональное методическое объединение' if n % 2 == 0 else 'Клуб'}: {title.lower()}",
+            name=f"{'Региональное методическое объединение' if n % 2 == 0 else 'Клуб'}: {lower_first(title)}",
             kind="association" if n % 2 == 0 else "club",
             level="regional",
         )

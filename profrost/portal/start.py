@@ -15,6 +15,7 @@ from profrost.core.models import Notification
 from profrost.core.scoping import scope_of
 from profrost.diagnostics.models import Result, ResultStatus
 from profrost.diagnostics.taking import expert_queue
+from profrost.people.models import Person
 from profrost.resources.models import Application, ApplicationStatus
 from profrost.routes.actions import routes_visible_to
 from profrost.routes.models import ItemStatus, Route, RouteItem, RouteStatus
@@ -66,6 +67,7 @@ def todos(user, today=None):
         if answers:
             out.append(Todo("Открытые ответы ждут оценки", answers, reverse("diagnostics:expert_queue")))
     out += _applications(user)
+    out += _course_requests(user)
     return out
 
 
@@ -166,6 +168,39 @@ def _applications(user):
             label,
             sum(c["n"] for c in by_cohort),
             reverse("resources:programs"),
+            [
+                (
+                    f"{c['cohort__program__title']} (с {c['cohort__start']:%d.%m.%Y}): {c['n']}",
+                    reverse("resources:cohort", args=[c["cohort_id"]]),
+                )
+                for c in by_cohort[:SHOWN]
+            ],
+        )
+    ]
+
+
+def _course_requests(user):
+    """Teachers' requests for courses («хочу на этот курс») wait in their school's queue: the school
+    coordinator applies for them or declines — the requests of their own current staff."""
+    if not permissions.is_school_coordinator(user):
+        return []
+    pending = Application.objects.filter(
+        status=ApplicationStatus.REQUESTED,
+        organization_id__in=scope_of(user).organization_ids,
+        person__in=Person.objects.visible_to(user).values("pk"),
+    )
+    by_cohort = (
+        pending.values("cohort_id", "cohort__program__title", "cohort__start")
+        .annotate(n=Count("pk"))
+        .order_by("cohort__start")
+    )
+    if not by_cohort:
+        return []
+    return [
+        Todo(
+            "Педагоги просят записать их на курсы",
+            sum(c["n"] for c in by_cohort),
+            reverse("resources:cohort", args=[by_cohort[0]["cohort_id"]]),
             [
                 (
                     f"{c['cohort__program__title']} (с {c['cohort__start']:%d.%m.%Y}): {c['n']}",

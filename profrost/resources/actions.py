@@ -5,24 +5,29 @@ tasks all change state through these functions.
 Quota arithmetic is serialised on the cohort row (SELECT … FOR UPDATE): two coordinators taking the last place
 at once queue on the lock, the second one sees the place taken. Every refusal is a ResourceError with a
 Russian message for the user; nothing is written then.
+
+The teacher hears of every decision on their application (core.notifications), and the apps above follow
+applications and registrations through resources.signals (routes: the route's items).
 """
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 
+from profrost.accounts.models import Role, RoleCode, User
 from profrost.accounts.permissions import (
     is_municipal_coordinator,
     is_region_staff,
     is_school_coordinator,
     may_register_others,
 )
+from profrost.core.notifications import notify
 from profrost.core.scoping import scope_of
-from profrost.core.validators import normalize_snils
 from profrost.people.models import Employment, Person
 from profrost.resources.models import (
+    CLOSED_APPLICATION,
     HOLDING_QUOTA,
     Application,
     ApplicationStatus,
@@ -34,10 +39,16 @@ from profrost.resources.models import (
     InternshipParticipant,
     Membership,
     Participation,
+    ProgramStatus,
     Quota,
     SiteReport,
 )
-from profrost.resources.signals import attendance_marked, enrollments_changed
+from profrost.resources.signals import (
+    application_changed,
+    attendance_marked,
+    enrollments_changed,
+    participation_registered,
+)
 
 
 class ResourceError(Exception):
@@ -81,6 +92,130 @@ def _current_job(person, organization):
     return Employment.objects.filter(person=person, organization=organization).current().exists()
 
 
+# --- what the teacher hears, what the apps above follow ---------------------------------------------------
+
+
+def _teacher_of(person_id):
+    """The active account of a person, or None (a teacher without a login hears nothing)."""
+    return User.objects.filter(person_id=person_id, is_active=True).first()
+
+
+def _course(cohort):
+    return f"«{cohort.program.title}» (группа с {cohort.start:%d.%m.%Y})"
+
+
+def _changed(application, text="", reason=""):
+    """After an application's change, in its transaction: the teacher is told `text` (with their name and the
+    course, linking the cohort's page) and application_changed is sent (routes: the course's item follows)."""
+    if text:
+        cohort = Cohort.objects.select_related("program").get(pk=application.cohort_id)
+        reason = (reason or "").strip()
+        notify(
+            [_teacher_of(application.person_id)],
+            f"{text}: {application.person.full_name} — {_course(cohort)}"
+            + (f". Причина: {reason}" if reason else ""),
+            reverse("resources:cohort", args=[cohort.pk]),
+        )
+    application_changed.send(Application, application=application, reason=reason)
+
+
+# --- a teacher's request for a course («хочу на этот курс») ------------------------------------------------
+
+ALREADY_ASKED = "Вы уже просили записать вас на этот курс: просьба ждёт решения уполномоченного ОО."
+
+
+def main_job(person):
+    """The person's current job to apply through: the main one first, then the earliest recorded."""
+    return (
+        Employment.objects.filter(person=person)
+        .current()
+        .select_related("organization")
+        .order_by("-is_main", "pk")
+        .first()
+    )
+
+
+def school_coordinators(organization_id):
+    ids = Role.objects.filter(
+        role=RoleCode.SCHOOL_COORDINATOR, is_active=True, organization_id=organization_id
+    ).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+@transaction.atomic
+def request_course(cohort, user, comment=""):
+    """The signed-in teacher asks to be applied for a cohort: a request (status «просьба педагога») in the
+    queue of the school of their main current job, which holds no place; the school's coordinators are told.
+    The school turns it into an application (apply) or declines it (decline_request)."""
+    cohort = _locked(cohort)
+    if not user.person_id:
+        raise ResourceError(
+            "Попросить записать на курс может педагог, чья учётная запись связана с реестром."
+        )
+    person = Person.objects.get(pk=user.person_id)
+    job = main_job(person)
+    if job is None:
+        raise ResourceError("Вы не работаете ни в одной организации реестра: заявку подавать некому.")
+    if cohort.start <= datetime.date.today():
+        raise ResourceError("Обучение в этой группе уже началось: записаться нельзя.")
+    if cohort.program.status != ProgramStatus.ACTIVE:
+        raise ResourceError("Программа не действует: записаться на неё нельзя.")
+    current = (
+        Application.objects.filter(cohort=cohort, person=person)
+        .exclude(status__in=CLOSED_APPLICATION)
+        .first()
+    )
+    if current is not None:
+        if current.status == ApplicationStatus.REQUESTED:
+            raise ResourceError(ALREADY_ASKED)
+        raise ResourceError(f"Заявка на вас в эту группу уже есть: {current.get_status_display()}.")
+    try:
+        with transaction.atomic():  # a savepoint: a request made at the same moment is refused, not an error
+            application = Application.objects.create(
+                cohort=cohort,
+                person=person,
+                organization=job.organization,
+                municipality_id=job.organization.municipality_id,
+                status=ApplicationStatus.REQUESTED,
+                applied_by=user,
+                comment=(comment or "").strip()[:500],
+            )
+    except IntegrityError as exc:
+        raise ResourceError(ALREADY_ASKED) from exc
+    notify(
+        school_coordinators(job.organization_id),
+        f"Педагог просит записать на курс: {person.full_name} — {_course(cohort)}",
+        reverse("resources:cohort", args=[cohort.pk]),
+    )
+    _changed(application)
+    return application
+
+
+@transaction.atomic
+def decline_request(application, user, reason):
+    """The school declines a teacher's request, saying why; the teacher is told."""
+    _locked(application.cohort)
+    application = (
+        Application.objects.select_for_update().select_related("organization").get(pk=application.pk)
+    )
+    if not may_apply_for(user, application.organization):
+        raise ResourceError("Отвечать на просьбы можно только педагогов своей организации.")
+    if application.status != ApplicationStatus.REQUESTED:
+        raise ResourceError(
+            f"Это уже не просьба педагога: заявка в статусе «{application.get_status_display()}»."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ResourceError("Напишите педагогу причину отказа.")
+    application.status, application.decided_by = ApplicationStatus.DECLINED, user
+    application.comment = (
+        application.comment + "\n" if application.comment else ""
+    ) + f"Просьба отклонена: {reason}"
+    application.save(update_fields=["status", "decided_by", "comment"])
+    _changed(application, "Просьба записать на курс отклонена", reason=reason)
+    return application
+
+
 @transaction.atomic
 def apply(cohort, person, organization, user, deficit=None, waitlist=False, comment=""):
     """A school's application for one of its teachers; it holds a place of the municipality's quota
@@ -95,12 +230,14 @@ def apply(cohort, person, organization, user, deficit=None, waitlist=False, comm
         raise ResourceError("Указанный дефицит не относится к этому педагогу.")
     if cohort.start <= datetime.date.today():
         raise ResourceError("Обучение в этой группе уже началось: заявки не принимаются.")
-    if (
-        Application.objects.filter(cohort=cohort, person=person)
-        .exclude(status__in=[ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN])
-        .exists()
-    ):
-        raise ResourceError(f"На {person.full_name} заявка в эту группу уже подана.")
+    current = (
+        Application.objects.select_for_update()
+        .filter(cohort=cohort, person=person)
+        .exclude(status__in=CLOSED_APPLICATION)
+        .first()
+    )
+    if current is not None and current.status != ApplicationStatus.REQUESTED:
+        raise ResourceError(f"Заявка на {person.in_case('accusative')} в эту группу уже подана.")
     municipality_id = organization.municipality_id
     places, used = quota_use(cohort, municipality_id)
     if places is None:
@@ -115,16 +252,28 @@ def apply(cohort, person, organization, user, deficit=None, waitlist=False, comm
             + (f", {org_used} из {org_places} мест организации" if org_places is not None else "")
             + ". Заявку можно поставить в лист ожидания."
         )
-    return Application.objects.create(
-        cohort=cohort,
-        person=person,
-        organization=organization,
-        municipality_id=municipality_id,
-        deficit=deficit,
-        status=ApplicationStatus.WAITING if full else ApplicationStatus.SUBMITTED,
-        applied_by=user,
-        comment=comment,
-    )
+    status = ApplicationStatus.WAITING if full else ApplicationStatus.SUBMITTED
+    if current is not None:  # the teacher's own request becomes the application, in its place
+        current.organization, current.municipality_id = organization, municipality_id
+        current.deficit = deficit or current.deficit
+        current.status, current.applied_by, current.decided_by = status, user, user
+        current.comment = "\n".join(c for c in (current.comment, comment) if c)
+        current.save()
+        application = current
+    else:
+        application = Application.objects.create(
+            cohort=cohort,
+            person=person,
+            organization=organization,
+            municipality_id=municipality_id,
+            deficit=deficit,
+            status=status,
+            applied_by=user,
+            comment=comment,
+        )
+    waiting = " (в листе ожидания: квота исчерпана)" if status == ApplicationStatus.WAITING else ""
+    _changed(application, "Подана заявка на курс" + waiting)
+    return application
 
 
 def _decide(application, user, allowed_from, to, check):
@@ -149,7 +298,12 @@ def confirm(application, user):
         if not may_manage_municipality(user, a.municipality_id):
             raise ResourceError("Подтверждать можно только заявки своего муниципалитета.")
 
-    return _decide(application, user, [ApplicationStatus.SUBMITTED], ApplicationStatus.CONFIRMED, check)
+    with transaction.atomic():
+        application = _decide(
+            application, user, [ApplicationStatus.SUBMITTED], ApplicationStatus.CONFIRMED, check
+        )
+        _changed(application, "Заявка на курс подтверждена муниципалитетом")
+    return application
 
 
 def reject(application, user, comment=""):
@@ -160,13 +314,16 @@ def reject(application, user, comment=""):
             a.comment = (a.comment + "\n" if a.comment else "") + f"Отклонена: {comment}"
             a.save(update_fields=["comment"])
 
-    return _decide(
-        application,
-        user,
-        [ApplicationStatus.SUBMITTED, ApplicationStatus.CONFIRMED, ApplicationStatus.WAITING],
-        ApplicationStatus.REJECTED,
-        check,
-    )
+    with transaction.atomic():
+        application = _decide(
+            application,
+            user,
+            [ApplicationStatus.SUBMITTED, ApplicationStatus.CONFIRMED, ApplicationStatus.WAITING],
+            ApplicationStatus.REJECTED,
+            check,
+        )
+        _changed(application, "Заявка на курс отклонена", reason=comment)
+    return application
 
 
 def withdraw(application, user):
@@ -176,13 +333,16 @@ def withdraw(application, user):
         if not may_apply_for(user, a.organization):
             raise ResourceError("Отозвать можно только заявку своей организации.")
 
-    return _decide(
-        application,
-        user,
-        [ApplicationStatus.SUBMITTED, ApplicationStatus.CONFIRMED, ApplicationStatus.WAITING],
-        ApplicationStatus.WITHDRAWN,
-        check,
-    )
+    with transaction.atomic():
+        application = _decide(
+            application,
+            user,
+            [ApplicationStatus.SUBMITTED, ApplicationStatus.CONFIRMED, ApplicationStatus.WAITING],
+            ApplicationStatus.WITHDRAWN,
+            check,
+        )
+        _changed(application)
+    return application
 
 
 def promote_waiting(cohort, municipality_id):
@@ -201,6 +361,7 @@ def promote_waiting(cohort, municipality_id):
             continue
         application.status = ApplicationStatus.SUBMITTED
         application.save(update_fields=["status"])
+        _changed(application)
         used += 1
         promoted += 1
     return promoted
@@ -277,7 +438,9 @@ def enroll(application, user):
     application.status = ApplicationStatus.ENROLLED
     application.decided_by = user
     application.save(update_fields=["status", "decided_by"])
-    return Enrollment.objects.create(cohort=cohort, person=application.person, application=application)
+    enrollment = Enrollment.objects.create(cohort=cohort, person=application.person, application=application)
+    _changed(application, "Зачисление на курс")
+    return enrollment
 
 
 ENROLLMENT_MOVES = {
@@ -348,14 +511,22 @@ def register(event, person, user, role="participant", topic=""):
     if event.end < datetime.date.today():
         raise ResourceError("Мероприятие уже прошло: регистрация закрыта.")
     if event.participations.filter(person=person).exists():
-        raise ResourceError(f"{person.full_name} уже зарегистрирован(а).")
+        raise ResourceError(f"{person.full_name} уже {person.by_sex('зарегистрирован', 'зарегистрирована')}.")
     if event.capacity is not None and event.participations.count() >= event.capacity:
         raise ResourceError(f"Мест нет: все {event.capacity} заняты.")
     if role == "speaker" and not topic.strip():
         raise ResourceError("Укажите тему выступления.")
-    return Participation.objects.create(
+    participation = Participation.objects.create(
         event=event, person=person, role=role, topic=topic.strip(), registered_by=user
     )
+    if user.person_id != person.pk:
+        notify(
+            [_teacher_of(person.pk)],
+            f"Регистрация на мероприятие: {person.full_name} — «{event.title}» ({event.start:%d.%m.%Y})",
+            reverse("resources:event", args=[event.pk]),
+        )
+    participation_registered.send(Participation, participation=participation)  # e.g. the route's item
+    return participation
 
 
 @transaction.atomic
@@ -365,7 +536,8 @@ def mark_attendance(event, person, user, attended=True, role=None):
         raise ResourceError("Отмечать посещаемость может организатор мероприятия.")
     participation = Participation.objects.select_for_update().filter(event=event, person=person).first()
     if participation is None:
-        raise ResourceError(f"{person.full_name} не зарегистрирован(а) на это мероприятие.")
+        registered = person.by_sex("зарегистрирован", "зарегистрирована")
+        raise ResourceError(f"{person.full_name} не {registered} на это мероприятие.")
     participation.attended = attended
     if role:
         participation.role = role
@@ -390,22 +562,16 @@ def add_intern(internship, person, user):
 
 
 @transaction.atomic
-def add_mentor(internship, user, snils):
-    """The center names a mentor of the internship: a teacher of the site (any job there, past or present),
-    found by SNILS within the user's scope. Returns the person."""
+def add_mentor(internship, user, person):
+    """The center names a mentor of the internship: a teacher of the site (any job there, past or present)
+    within the user's scope. Returns the person."""
     if not is_region_staff(user):
         raise ResourceError("Наставников стажировки назначает центр.")
-    try:
-        snils = normalize_snils(snils)
-    except ValidationError as exc:
-        raise ResourceError(exc.messages[0]) from exc
-    person = (
-        Person.objects.visible_to(user)
-        .filter(snils=snils, employments__organization=internship.site_id)
-        .first()
-    )
-    if person is None:
-        raise ResourceError(f"На площадке «{internship.site.name}» нет педагога с таким СНИЛС.")
+    visible = Person.objects.visible_to(user).filter(pk=person.pk)
+    if not visible.exists():
+        raise ResourceError("Педагог не найден в вашей области доступа.")
+    if not visible.filter(employments__organization=internship.site_id).exists():
+        raise ResourceError(f"{person.full_name} не работает на площадке «{internship.site.name}».")
     internship.mentors.add(person)
     return person
 

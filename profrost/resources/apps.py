@@ -7,5 +7,5 @@ class ResourcesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers its person card sections and its importers and its part of a person's personal data (docs/architecture.md, "Extension points").
-        from profrost.resources import cards, imports, personal_data  # noqa: F401
+        # Registers its person card sections and its importers, its part of a person's personal data and its lookup (docs/architecture.md, "Extension points").
+        from profrost.resources import cards, imports, lookups, personal_data  # noqa: F401

@@ -1,7 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from profrost.core.forms import BootstrapMixin, EndNotBeforeStart, apply_rule
+from profrost.accounts.permissions import is_coordinator
+from profrost.core.forms import BootstrapMixin, EndNotBeforeStart, apply_rule, date_widget
+from profrost.core.lookups import LookupField, LookupFormMixin
 from profrost.diagnostics.models import Competence
 from profrost.resources.models import (
     NOT_PROVIDER_KINDS,
@@ -19,12 +21,6 @@ from profrost.resources.models import (
     check_registry_number,
 )
 from profrost.structure.models import Organization, OrganizationStatus
-
-DATE = {"format": "%d.%m.%Y", "attrs": {"placeholder": "ДД.ММ.ГГГГ"}}
-
-
-def date_widget():
-    return forms.DateInput(format=DATE["format"], attrs=DATE["attrs"])
 
 
 class ProgramForm(BootstrapMixin, forms.ModelForm):
@@ -92,39 +88,101 @@ class QuotaForm(BootstrapMixin, forms.Form):
     places = forms.IntegerField(label="Мест", min_value=0, error_messages={"min_value": "Не меньше 0"})
 
 
-class ApplyForm(BootstrapMixin, forms.Form):
-    person = forms.ChoiceField(label="Педагог")
-    deficit = forms.ChoiceField(label="Дефицит, который закрывает обучение", required=False)
+AUTO_DEFICIT = "auto"
+
+
+class ApplyForm(LookupFormMixin, BootstrapMixin, forms.Form):
+    """Applications for one or several teachers at once (their current jobs, the «applicants» lookup). The
+    deficit the training closes: picked automatically for each teacher — their current deficit in a competence
+    the program develops —, not given, or, for one teacher, one of their own current deficits (the page loads
+    that teacher's deficits into the list once they are chosen)."""
+
+    people = LookupField(
+        "applicants",
+        multiple=True,
+        label="Педагоги",
+        help_text="Можно выбрать нескольких: заявка подаётся на каждого.",
+        error_messages={
+            "required": "Выберите педагогов из списка",
+            "invalid_choice": "Педагог не найден среди сотрудников, за которых вы подаёте заявки: "
+            "выберите из списка",
+        },
+    )
+    deficit = forms.CharField(
+        label="Дефицит, который закрывает обучение", required=False, widget=forms.Select
+    )
     waitlist = forms.BooleanField(label="Если квота исчерпана — поставить в лист ожидания", required=False)
     comment = forms.CharField(label="Комментарий", required=False, max_length=500)
 
-    def __init__(self, *args, people=(), deficits=None, **kwargs):
-        """people: (value "person:organization", label); deficits: {person_id: [(competence result pk,
-        label), …]} — the current deficits of those people only, offered grouped by person."""
+    def __init__(self, *args, deficits_for=None, deficits_url="", **kwargs):
+        """deficits_for: [person_id, …] -> {person_id: [(competence result pk, label, developed by the program),
+        …]}, those people's current deficits (the program's first)."""
         super().__init__(*args, **kwargs)
-        self.deficits = deficits or {}
-        self.fields["person"].choices = [("", "— выберите —"), *people]
-        names = {value.split(":")[0]: label.split(" — ")[0] for value, label in people}
-        groups = []
-        for person_id, options in self.deficits.items():
-            name = names.get(str(person_id))
-            if name and options:
-                groups.append((name, [(str(pk), label) for pk, label in options]))
-        self.fields["deficit"].choices = [("", "— не указан —"), *groups]
-        self.fields["deficit"].help_text = (
-            "Текущие дефициты педагога по последней диагностике; выберите дефицит того педагога, "
-            "на которого подаётся заявка."
-            if groups
-            else "У педагогов из списка нет дефицитов по последней диагностике."
+        self.deficits_for = deficits_for or (lambda person_ids: {})
+        self.initial.setdefault("deficit", AUTO_DEFICIT)
+        choices = [
+            (AUTO_DEFICIT, "Подобрать по программе"),
+            ("", "Не указывать"),
+        ]
+        chosen = self._chosen_people() if self.is_bound else []
+        if len(chosen) == 1:
+            person_id = chosen[0].person_id
+            choices += [
+                (str(pk), label) for pk, label, _ in self.deficits_for([person_id]).get(person_id, ())
+            ]
+        widget = self.fields["deficit"].widget
+        widget.choices = choices
+        # lookup.js loads the chosen teacher's deficits into the list (one teacher chosen; otherwise the first two).
+        widget.attrs.update(
+            {
+                "data-options-url": deficits_url,
+                "data-options-param": "job",
+                "data-options-for": self["people"].id_for_label + "_value",
+                "data-options-keep": "2",
+            }
         )
+        self.fields["deficit"].help_text = (
+            "«Подобрать по программе» — текущий дефицит каждого педагога в компетенции, которую развивает "
+            "программа (по последней диагностике). Для одного педагога можно выбрать и любой из его текущих "
+            "дефицитов."
+        )
+
+    def _chosen_people(self):
+        """The jobs chosen in the submitted data that the user may apply for (for the deficit list only)."""
+        try:
+            return self.fields["people"].clean(
+                self.fields["people"].widget.value_from_datadict(
+                    self.data, self.files, self.add_prefix("people")
+                )
+            )
+        except ValidationError:
+            return []
 
     def clean(self):
         data = super().clean()
-        person, deficit = data.get("person"), data.get("deficit")
-        if person and deficit:
-            person_id = int(person.split(":")[0])
-            if int(deficit) not in {pk for pk, _ in self.deficits.get(person_id, ())}:
-                self.add_error("deficit", "Этот дефицит не относится к выбранному педагогу.")
+        jobs, value = data.get("people") or [], data.get("deficit") or ""
+        data["deficits"] = {}
+        if not jobs:
+            return data
+        if value == AUTO_DEFICIT:
+            for person_id, options in self.deficits_for([job.person_id for job in jobs]).items():
+                developed = [pk for pk, _, is_developed in options if is_developed]
+                if developed:
+                    data["deficits"][person_id] = developed[0]
+        elif value:
+            own = {}
+            if len(jobs) == 1:
+                person_id = jobs[0].person_id
+                own = {str(pk): pk for pk, _, _ in self.deficits_for([person_id]).get(person_id, ())}
+            if value not in own:
+                self.add_error(
+                    "deficit",
+                    "Этот дефицит не относится к выбранному педагогу: выберите его дефицит или «Подобрать по программе»."
+                    if len(jobs) == 1
+                    else "Для нескольких педагогов дефицит подбирается автоматически или не указывается.",
+                )
+            else:
+                data["deficits"][jobs[0].person_id] = own[value]
         return data
 
 
@@ -165,17 +223,32 @@ class EventForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
             self.fields["organizer"].queryset = organizers
 
 
-class RegisterForm(BootstrapMixin, forms.Form):
-    person = forms.ChoiceField(label="Педагог")
+class InternForm(LookupFormMixin, BootstrapMixin, forms.Form):
+    """Whom a coordinator sends to an internship (their current staff) or a teacher themselves: the
+    «registrants» lookup; a teacher finds themselves already chosen."""
+
+    person = LookupField(
+        "registrants",
+        label="Педагог",
+        error_messages={
+            "required": "Выберите педагога из списка",
+            "invalid_choice": "Выберите педагога из списка",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.user
+        if user is not None and user.person_id and not is_coordinator(user):
+            self.initial.setdefault("person", user.person_id)
+
+
+class RegisterForm(InternForm):
     role = forms.ChoiceField(
         label="Роль",
         choices=[(ParticipationRole.PARTICIPANT, "участник"), (ParticipationRole.SPEAKER, "выступающий")],
     )
     topic = forms.CharField(label="Тема выступления", required=False, max_length=500)
-
-    def __init__(self, *args, people=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["person"].choices = list(people)
 
 
 class InternshipForm(EndNotBeforeStart, BootstrapMixin, forms.ModelForm):
@@ -215,12 +288,33 @@ class CommunityForm(BootstrapMixin, forms.ModelForm):
         return data
 
 
-class MemberForm(BootstrapMixin, forms.Form):
-    # Shown as one row without labels: the placeholder says what to type; a new member is a member.
-    snils = forms.CharField(
-        label="СНИЛС педагога", max_length=20, widget=forms.TextInput(attrs={"placeholder": "СНИЛС педагога"})
+class MemberForm(LookupFormMixin, BootstrapMixin, forms.Form):
+    """A community's leader adds a teacher they may see (a new member is a member)."""
+
+    person = LookupField(
+        "people",
+        label="Педагог",
+        error_messages={
+            "required": "Выберите педагога из списка",
+            "invalid_choice": "Педагог не найден в вашей области доступа. Педагоги из других организаций "
+            "вступают сами.",
+        },
     )
     status = forms.ChoiceField(label="Статус", choices=MemberStatus.choices, initial=MemberStatus.MEMBER)
+
+
+class MentorForm(LookupFormMixin, BootstrapMixin, forms.Form):
+    """The center names an internship's mentor: a teacher of the site."""
+
+    person = LookupField(
+        "people",
+        label="Наставник — педагог площадки",
+        error_messages={"required": "Выберите педагога площадки из списка"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "mentor_%s")  # on the page beside the form sending a teacher (id_person)
+        super().__init__(*args, **kwargs)
 
 
 class MeetingForm(BootstrapMixin, forms.ModelForm):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from profrost.core import russian
 from profrost.core.validators import generated_upload_name
 from profrost.structure.models import OrganizationKind
 
@@ -157,6 +158,10 @@ class Quota(models.Model):
 
 
 class ApplicationStatus(models.TextChoices):
+    # A teacher's own request («хочу на этот курс»): waits in their school's queue, holds no place; the
+    # school turns it into an application (submitted or waiting, actions.apply) or declines it.
+    REQUESTED = "requested", "просьба педагога"
+    DECLINED = "declined", "просьба отклонена ОО"
     SUBMITTED = "submitted", "подана"
     CONFIRMED = "confirmed", "подтверждена муниципалитетом"
     ENROLLED = "enrolled", "зачислен"
@@ -167,6 +172,8 @@ class ApplicationStatus(models.TextChoices):
 
 # Applications in these states hold a place of their municipality's quota.
 HOLDING_QUOTA = (ApplicationStatus.SUBMITTED, ApplicationStatus.CONFIRMED, ApplicationStatus.ENROLLED)
+# These are over: the teacher may be applied for (or ask) again.
+CLOSED_APPLICATION = (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN, ApplicationStatus.DECLINED)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -217,7 +224,7 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["cohort", "person"],
-                condition=~models.Q(status__in=["rejected", "withdrawn"]),
+                condition=~models.Q(status__in=["rejected", "withdrawn", "declined"]),
                 name="application_once_per_cohort",
             )
         ]
@@ -231,6 +238,12 @@ class EnrollmentStatus(models.TextChoices):
     STUDYING = "studying", "обучается"
     COMPLETED = "completed", "завершил обучение"
     EXPELLED = "expelled", "отчислен"
+
+
+# The statuses above said of a woman (templates: `{{ e.get_status_display|agree:e.person }}`).
+russian.feminine_forms(
+    {"зачислен": "зачислена", "завершил обучение": "завершила обучение", "отчислен": "отчислена"}
+)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

@@ -22,8 +22,21 @@ from profrost.accounts.permissions import (
 from profrost.core.forms import CONFLICT_MESSAGE
 from profrost.core.notifications import notify, notify_each, sent_before
 from profrost.core.scoping import scope_of
+from profrost.diagnostics.models import Competence
 from profrost.people.models import Employment, Person
-from profrost.routes.models import Evidence, ItemStatus, Route, RouteItem, RouteStatus
+from profrost.resources.models import ApplicationStatus, Cohort, ProgramStatus
+from profrost.routes.extensions import default_tutors, tutor_refusals
+from profrost.routes.models import (
+    ACTIVE,
+    GOAL,
+    Evidence,
+    ItemStatus,
+    Route,
+    RouteItem,
+    RouteOrigin,
+    RouteStatus,
+)
+from profrost.routes.proposals import SECTION_OF, kind_of, proposal_for
 from profrost.structure.models import Organization
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -155,6 +168,10 @@ def edit_route(route, user, data, version):
     if "municipal_approval" in data:
         route.municipal_approval = data["municipal_approval"]
     if "tutor" in data and (is_region_staff(user) or is_school(user, route)):
+        if data["tutor"] is not None and data["tutor"].pk != route.tutor_id:
+            refusal = tutor_refusals([route], data["tutor"]).get(route.pk)
+            if refusal:
+                raise RouteError(refusal)
         route.tutor = data["tutor"]
     return _save(route, "goal", "start", "end", "municipal_approval", "tutor")
 
@@ -360,6 +377,15 @@ def assign_tutor(routes, user, tutor, version=None):
         _check_version(locked[0], version)
     elif version is not None and version != "":
         raise ValueError("a version is checked for one route only")
+    # The tutor must be allowed for each route's teacher (support: an asset member assigned to the teacher, or
+    # the center's staff — routes/extensions.py). One route: refused with the reason; several: left out, and
+    # refused when none is left.
+    refusals = tutor_refusals(locked, tutor) if locked else {}
+    if refusals:
+        allowed = [route for route in locked if route.pk not in refusals]
+        if not allowed:
+            raise RouteError(next(iter(refusals.values())))
+        locked = allowed
     for route in locked:
         route.tutor = tutor
         _save(route, "tutor")
@@ -502,3 +528,251 @@ def remind_deadlines(today=None):
         sent += 1
     notify_each(notes)
     return sent
+
+
+# --- the route as the teacher's hub: routes made by hand, resources added, applications and registrations ---
+
+ACTIVE_ROUTE_EXISTS = "У педагога уже есть действующий маршрут; новый можно составить после его завершения."
+NO_ACTIVE_ROUTE = "У педагога нет действующего маршрута: сначала составьте его."
+RESOURCE_TWICE = "Этот ресурс уже есть в маршруте."
+
+
+def active_route(person_id):
+    return Route.objects.filter(person_id=person_id, status__in=ACTIVE).first()
+
+
+def people_for_new_route(user, limit=2000):
+    """(id, full name) of the people this user may make a route for by hand and who have no active route —
+    their own staff for a school coordinator, oneself for a teacher, anyone in scope for the center; the
+    first `limit` by name."""
+    people = Person.objects.visible_to(user).exclude(routes__status__in=ACTIVE)
+    if is_region_staff(user):
+        pass
+    elif is_school_coordinator(user):
+        staff = Employment.objects.current().filter(organization_id__in=scope_of(user).organization_ids)
+        people = people.filter(Q(pk__in=staff.values("person_id")) | Q(pk=user.person_id or 0))
+    elif user.person_id:
+        people = people.filter(pk=user.person_id)
+    else:
+        return []
+    rows = people.order_by("last_name", "first_name", "middle_name", "pk").values_list(
+        "pk", "last_name", "first_name", "middle_name"
+    )[:limit]
+    return [
+        (pk, " ".join(part for part in (last, first, middle) if part)) for pk, last, first, middle in rows
+    ]
+
+
+def may_create(user, person):
+    """Who makes a route by hand for a person in their scope: the teacher themselves, the school coordinator of
+    the teacher's current school, the center — those who edit a draft (may_edit)."""
+    if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        return False
+    return (
+        (bool(user.person_id) and user.person_id == person.pk)
+        or is_region_staff(user)
+        or (is_school_coordinator(user) and bool(_current_orgs(person.pk) & scope_of(user).organization_ids))
+    )
+
+
+@transaction.atomic
+def create_route(person, user, start, end, basis, goal="", deficits=()):
+    """A draft route made by hand, with no diagnostic result needed (a person not diagnosed yet, a
+    methodologist's visit to a lesson), marked as such with its basis; `deficits` are the competences it is
+    aimed at, if any. The teacher is told unless they made it themselves."""
+    if not may_create(user, person):
+        raise RouteError("Составить маршрут для этого педагога вы не можете.")
+    basis = (basis or "").strip()
+    if not basis:
+        raise RouteError(
+            "Укажите основание: почему маршрут составляется вручную (например, «по итогам посещения урока "
+            "методистом»)."
+        )
+    if end < start:
+        raise RouteError("Окончание маршрута раньше начала.")
+    # The person's row serialises two routes made at once; the second sees the first.
+    Person.objects.select_for_update().filter(pk=person.pk).exists()
+    if active_route(person.pk) is not None:
+        raise RouteError(ACTIVE_ROUTE_EXISTS)
+    route = Route.objects.create(
+        person=person,
+        origin=RouteOrigin.MANUAL,
+        basis=basis[:500],
+        created_by=user,
+        start=start,
+        end=end,
+        goal=(goal or "").strip() or GOAL,
+        tutor=default_tutors([person.pk]).get(person.pk),
+    )
+    if deficits:
+        route.deficits.set(deficits)
+    if not is_owner(user, route):
+        notify(
+            [_teacher(route)],
+            f"Для вас составлен черновик ИОМ ({basis[:200]}): проверьте и отправьте на согласование",
+            _url(route),
+        )
+    return route
+
+
+def _add_item(route, obj, how):
+    """A new item for a catalog object, as the generator would write it (routes.proposals); refused when the
+    resource's dates fall outside the route's period."""
+    kind = kind_of(obj)
+    p = proposal_for(obj, route, how)
+    if p.start and p.end and not (route.start <= p.start and p.end <= route.end):
+        raise RouteError(
+            f"Сроки ресурса ({p.start:%d.%m.%Y} — {p.end:%d.%m.%Y}) вне периода маршрута "
+            f"({route.start:%d.%m.%Y} — {route.end:%d.%m.%Y}): измените сроки маршрута или выберите другой ресурс."
+        )
+    item = RouteItem.objects.create(
+        route=route,
+        section=p.section,
+        position=route.items.count(),
+        content=p.content[:500],
+        form=p.form[:500],
+        hours=p.hours,
+        start=p.start,
+        end=p.end,
+        reason=p.reason[:500],
+        **{kind: obj},
+    )
+    if p.codes:
+        item.deficits.set(Competence.objects.filter(code__in=p.codes))
+    return item
+
+
+@transaction.atomic
+def add_resource(person_or_route, resource, user):
+    """«Добавить в маршрут»: an item for a cohort, event, internship or community on the person's active route
+    (a Person: their active route; a Route: that one, if active). Changing a route is editing its draft
+    (may_edit): an approved route goes back to the draft first and is approved again. The same resource
+    twice is refused; nothing changes then."""
+    if isinstance(person_or_route, Route):
+        routes = Route.objects.filter(pk=person_or_route.pk, status__in=ACTIVE)
+    else:
+        routes = Route.objects.filter(person_id=person_or_route.pk, status__in=ACTIVE)
+    route = routes.select_for_update().select_related("person").first()
+    if route is None:
+        raise RouteError(NO_ACTIVE_ROUTE)
+    if not may_edit(user, route):
+        if is_owner(user, route) or is_school(user, route) or is_region_staff(user):
+            raise RouteError(
+                f"Маршрут {route.get_status_display()}: добавлять пункты можно только в черновик. Верните "
+                "маршрут на доработку — изменения нужно будет согласовать снова."
+            )
+        raise RouteError("Изменять этот маршрут вы не можете.")
+    kind = kind_of(resource)
+    if route.items.filter(**{kind: resource}).exists():
+        raise RouteError(RESOURCE_TWICE)
+    if kind == "cohort" and resource.program.status != ProgramStatus.ACTIVE:
+        raise RouteError("Программа не действует: добавить её в маршрут нельзя.")
+    return _add_item(route, resource, "добавлено в маршрут вручную")
+
+
+def resource_title(obj):
+    """What a catalog object is called: a cohort by its program, a community by its name."""
+    kind = kind_of(obj)
+    return {"cohort": lambda: obj.program.title, "community": lambda: obj.name}.get(kind, lambda: obj.title)()
+
+
+def _find_item(route, obj):
+    """The route's item for this resource: the one linked to it; else a line typed by hand with the resource's
+    title in its section; else, for a cohort, a planned line of another cohort of the same program (moved to
+    this one, with its dates when they fit the route). The found line is linked to the resource."""
+    kind = kind_of(obj)
+    item = route.items.filter(**{kind: obj}).first()
+    if item is not None:
+        return item
+    open_ = [ItemStatus.PLANNED, ItemStatus.IN_PROGRESS]
+    item = route.items.filter(
+        section=SECTION_OF[kind],
+        content__iexact=resource_title(obj),
+        status__in=open_,
+        cohort__isnull=True,
+        event__isnull=True,
+        internship__isnull=True,
+        community__isnull=True,
+    ).first()
+    if item is None and kind == "cohort":
+        item = (
+            route.items.filter(cohort__program_id=obj.program_id, status=ItemStatus.PLANNED)
+            .exclude(cohort=obj)
+            .first()
+        )
+        if item is not None and route.start <= obj.start and obj.end <= route.end:
+            item.start, item.end = obj.start, obj.end
+    if item is not None:
+        setattr(item, kind, obj)
+        item.version += 1
+        item.save()
+    return item
+
+
+def _follow(person_id, obj, note, add, how, status=None):
+    """The person's active route follows a catalog step: its item for `obj` (found and linked, or — when
+    `add` — added) records `note` and moves to `status` from planned. A resource that does not fit the route
+    (its dates) is left out: the catalog's step never fails because of the route."""
+    route = Route.objects.select_for_update().filter(person_id=person_id, status__in=ACTIVE).first()
+    if route is None:
+        return None
+    item = _find_item(route, obj)
+    if item is None and add:
+        try:
+            with transaction.atomic():  # a savepoint: a refused item leaves the catalog's change whole
+                item = _add_item(route, obj, how)
+        except RouteError:
+            return None
+    if item is None or item.status in (ItemStatus.DONE, ItemStatus.NOT_DONE):
+        return item
+    item.note = note[:500]
+    if status is not None and item.status == ItemStatus.PLANNED:
+        item.status = status
+    item.version += 1
+    item.save(update_fields=["note", "status", "version"])
+    return item
+
+
+APPLICATION_NOTES = {
+    ApplicationStatus.REQUESTED: "педагог попросил записать на курс",
+    ApplicationStatus.DECLINED: "просьба о записи отклонена ОО",
+    ApplicationStatus.SUBMITTED: "заявка подана",
+    ApplicationStatus.WAITING: "заявка в листе ожидания",
+    ApplicationStatus.CONFIRMED: "заявка подтверждена муниципалитетом",
+    ApplicationStatus.ENROLLED: "зачисление в группу",
+    ApplicationStatus.REJECTED: "заявка отклонена",
+    ApplicationStatus.WITHDRAWN: "заявка отозвана",
+}
+
+
+def follow_application(application, reason=""):
+    """The course's item follows the application (resources.signals.application_changed): added or linked once
+    the application is confirmed or enrolled; every step noted on the linked item («заявка подтверждена
+    муниципалитетом 12.03.2027»); enrolled → the item is in progress. Rejected, withdrawn or declined, the item
+    stays planned with the note: the school may apply to another group (completion and expulsion are
+    sync_enrollments')."""
+    cohort = Cohort.objects.select_related("program").get(pk=application.cohort_id)
+    status = application.status
+    note = f"{APPLICATION_NOTES.get(status, status)} {datetime.date.today():%d.%m.%Y}"
+    if reason:
+        note += f": {reason.strip()}"
+    return _follow(
+        application.person_id,
+        cohort,
+        note,
+        add=status in (ApplicationStatus.CONFIRMED, ApplicationStatus.ENROLLED),
+        how="добавлено при подтверждении заявки на курс",
+        status=ItemStatus.IN_PROGRESS if status == ApplicationStatus.ENROLLED else None,
+    )
+
+
+def follow_registration(participation):
+    """A registration for an event (resources.signals.participation_registered) adds or links the event's
+    item; attendance then closes it (sync_participation)."""
+    event = participation.event
+    note = f"регистрация на мероприятие {datetime.date.today():%d.%m.%Y}"
+    if participation.role == "speaker" and participation.topic:
+        note += f", выступление: {participation.topic}"
+    return _follow(
+        participation.person_id, event, note, add=True, how="добавлено при регистрации на мероприятие"
+    )

@@ -7,5 +7,6 @@ class RoutesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers its person card section and receives the lower apps' events (docs/architecture.md, "Extension points").
+        # Registers its sections on lower apps' pages (the person card, «Добавить в маршрут» by a resource) and receives
+        # the lower apps' events (docs/architecture.md, "Extension points").
         from profrost.routes import cards, receivers  # noqa: F401

@@ -15,8 +15,8 @@ from profrost.core.exports import file_name
 from profrost.diagnostics.models import CompetenceResult
 from profrost.people.models import Employment
 from profrost.resources.models import Community, CommunityKind
-from profrost.routes.generation import NOT_A_MEMBER, member_statuses
 from profrost.routes.models import Section
+from profrost.routes.proposals import NOT_A_MEMBER, member_statuses
 
 COLUMNS = [
     "Содержание работы (мероприятие)",
@@ -84,7 +84,10 @@ def deficit_level(route):
         parts.append("выраженный дефицит: " + ", ".join(severe))
     if plain:
         parts.append("дефицит: " + ", ".join(plain))
-    return "; ".join(parts) or "дефициты не выявлены"
+    if parts:
+        return "; ".join(parts)
+    # A route made by hand may have no diagnosis behind it at all.
+    return "дефициты не выявлены" if route.result_id else "диагностика не проводилась"
 
 
 def _row(item, first=None, second=None):
@@ -200,6 +203,9 @@ def route_docx(route):
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.add_run("Индивидуальный образовательный маршрут").bold = True
+    if route.origin_text:  # «Маршрут составлен вручную: по итогам посещения урока методистом»
+        origin = doc.add_paragraph(route.origin_text)
+        origin.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph("1. Общие сведения о педагоге / руководителе:")
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"

@@ -16,7 +16,6 @@ Places are not reserved: a route proposes, the school applies.
 """
 
 import datetime
-from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
@@ -26,9 +25,10 @@ from profrost.core.models import Notification
 from profrost.diagnostics.models import Competence, CompetenceResult, Result, ResultStatus
 from profrost.people.models import Person
 from profrost.resources.matching import Catalog, people_facts
-from profrost.resources.models import Membership, MemberStatus
 from profrost.routes.actions import RouteError
+from profrost.routes.extensions import default_tutors
 from profrost.routes.models import ACTIVE, ItemStatus, Route, RouteItem, Section
+from profrost.routes.proposals import Proposal, community_form, member_statuses, proposal
 
 DEFAULT_HOURS = 72
 MAX_EVENTS = 3
@@ -40,19 +40,6 @@ def academic_year(today=None):
     year = today.year if today.month >= 9 else today.year - 1
     start = max(today, datetime.date(year, 9, 1))
     return start, datetime.date(year + 1, 8, 31)
-
-
-@dataclass
-class Proposal:
-    section: str
-    content: str
-    form: str = ""
-    hours: int | None = None
-    start: datetime.date | None = None
-    end: datetime.date | None = None
-    codes: tuple = ()
-    reason: str = ""
-    links: dict = field(default_factory=dict)
 
 
 def _overlaps(start, end, busy):
@@ -92,7 +79,7 @@ def plan(codes, facts, catalog, start, end, hours=DEFAULT_HOURS, young=False, gr
                 hours_left -= r.hours or 0
             remaining.difference_update(gain)
             taken += 1
-            proposals.append(_proposal(m, gain))
+            proposals.append(proposal(m, gain))
 
     take("cohort", 10, True)
     take("internship", 1, False)
@@ -116,7 +103,7 @@ def plan(codes, facts, catalog, start, end, hours=DEFAULT_HOURS, young=False, gr
             if same is not None:
                 same.codes = tuple(sorted(set(same.codes) | gain))
                 continue
-            p = _proposal(m, gain)
+            p = proposal(m, gain)
             p.start, p.end = start, end
             community_lines[m.resource.pk] = p
             proposals.append(p)
@@ -132,55 +119,6 @@ def plan(codes, facts, catalog, start, end, hours=DEFAULT_HOURS, young=False, gr
             )
         )
     return proposals, sorted(remaining)
-
-
-SECTION_OF = {
-    "cohort": Section.PROGRAMS,
-    "internship": Section.INTERNSHIP,
-    "event": Section.EVENTS,
-    "community": Section.COMMUNITIES,
-}
-
-
-def _proposal(match, gain):
-    r = match.resource
-    form = {
-        "cohort": "обучение по ДПП (ФР ДПП)" if r.federal else "обучение по ДПП",
-        "internship": "стажировка",
-        "event": "мероприятие",
-        "community": "участие в работе",  # the member's real status is added by community_form()
-    }[r.kind]
-    return Proposal(
-        section=SECTION_OF[r.kind],
-        content=r.title,
-        form=form,
-        hours=r.hours if r.kind in ("cohort", "internship") else None,
-        start=r.start,
-        end=r.end,
-        codes=tuple(sorted(gain)),
-        reason=match.explanation,
-        links={f"{r.kind}_id": r.pk},
-    )
-
-
-NOT_A_MEMBER = "не состоит (вступление запланировано)"
-
-
-def member_statuses(person_ids, community_ids):
-    """{(person id, community id): the person's status there («руководитель», «член», «эксперт»)} from the
-    memberships — the real status, never assumed."""
-    labels = dict(MemberStatus.choices)
-    return {
-        (person_id, community_id): labels.get(status, status)
-        for person_id, community_id, status in Membership.objects.filter(
-            person_id__in=list(person_ids), community_id__in=list(community_ids)
-        ).values_list("person_id", "community_id", "status")
-    }
-
-
-def community_form(status):
-    """The «дополнительная информация» of a community line: the work and the teacher's real status."""
-    return f"участие в работе, статус: {status}" if status else f"участие в работе; {NOT_A_MEMBER}"
 
 
 ITEM_COLUMNS = [
@@ -314,8 +252,13 @@ def generate_for_campaign(
             for p in proposals:
                 if "community_id" in p.links:
                     p.form = community_form(statuses.get((person_id, p.links["community_id"])))
+        # Each new route's tutor: the asset member the teacher is assigned to (routes/extensions.py).
+        tutors = default_tutors([p for _, p, _, _, _ in plans])
         routes = Route.objects.bulk_create(
-            [Route(person_id=p, result_id=r, start=start, end=end) for r, p, _, _, _ in plans]
+            [
+                Route(person_id=p, result_id=r, start=start, end=end, tutor=tutors.get(p))
+                for r, p, _, _, _ in plans
+            ]
         )
         items = []
         route_deficits, route_uncovered = [], []

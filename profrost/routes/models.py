@@ -27,6 +27,11 @@ class RouteStatus(models.TextChoices):
 ACTIVE = (RouteStatus.DRAFT, RouteStatus.REVIEW, RouteStatus.APPROVED, RouteStatus.IN_PROGRESS)
 
 
+class RouteOrigin(models.TextChoices):
+    DIAGNOSTICS = "diagnostics", "по результатам диагностики"
+    MANUAL = "manual", "вручную"
+
+
 class Section(models.TextChoices):
     PROGRAMS = "1.1", "1.1. Обучение по дополнительным профессиональным программам"
     INTERNSHIP = "1.2", "1.2. Стажировка"
@@ -63,6 +68,23 @@ class Route(models.Model):
         verbose_name="дефициты без подходящих ресурсов",
     )
     goal = models.TextField("цель", default=GOAL)
+    origin = models.CharField(
+        "как составлен", max_length=16, choices=RouteOrigin.choices, default=RouteOrigin.DIAGNOSTICS
+    )
+    basis = models.CharField(
+        "основание",
+        max_length=500,
+        blank=True,
+        help_text="для маршрута, составленного вручную: например, «по итогам посещения урока методистом»",
+    )
+    created_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="составил",
+    )
     start = models.DateField("начало")
     end = models.DateField("окончание")
     tutor = models.ForeignKey(
@@ -106,6 +128,13 @@ class Route(models.Model):
     def __str__(self):
         return f"ИОМ: {self.person}"
 
+    @property
+    def origin_text(self):
+        """«Маршрут составлен вручную: по итогам посещения урока методистом» for a hand-made route, else ""."""
+        if self.origin != RouteOrigin.MANUAL:
+            return ""
+        return "Маршрут составлен вручную" + (f": {self.basis}" if self.basis else ".")
+
 
 class ItemStatus(models.TextChoices):
     PLANNED = "planned", "запланировано"
@@ -131,6 +160,9 @@ class RouteItem(models.Model):
     )
     reason = models.CharField("почему в маршруте", max_length=500, blank=True)
     status = models.CharField("статус", max_length=16, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
+    # What the catalog says of the linked resource: the application's or the registration's last step
+    # («заявка подтверждена муниципалитетом 12.03.2027»), written by actions.follow_application/registration.
+    note = models.CharField("ход записи", max_length=500, blank=True, db_default="", default="")
     cohort = models.ForeignKey(
         "resources.Cohort",
         on_delete=models.SET_NULL,

@@ -6,7 +6,7 @@ import datetime
 from django import forms as djforms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,13 +18,15 @@ from profrost.accounts import permissions
 from profrost.core import downloads
 from profrost.core.exports import attachment, xlsx_response
 from profrost.core.filters import ChoiceFilter, FilterForm, IdFilter, TextFilter, wanted_format, without_nul
-from profrost.core.forms import BootstrapMixin, EndNotBeforeStart
+from profrost.core.forms import BootstrapMixin, EndNotBeforeStart, date_widget
 from profrost.core.history import history
 from profrost.core.http import next_url
 from profrost.core.journal import journal
+from profrost.core.lookups import LookupField, LookupFormMixin
 from profrost.core.models import JournalAction, TaskProgress
 from profrost.core.paging import page_of, query_without_page
 from profrost.diagnostics.models import Campaign, Competence, CompetenceResult, Result
+from profrost.people.models import Employment, Person, name_q
 from profrost.routes import actions
 from profrost.routes.actions import RouteError, may_edit, may_view, routes_visible_to
 from profrost.routes.document import document_name, route_docx, route_pdf
@@ -32,6 +34,7 @@ from profrost.routes.exports import route_sheets
 from profrost.routes.generation import academic_year, generate_route
 from profrost.routes.models import (
     ACTIVE,
+    GOAL,
     Evidence,
     ItemStatus,
     Route,
@@ -39,11 +42,12 @@ from profrost.routes.models import (
     RouteStatus,
     Section,
 )
-from profrost.routes.registers import register_chart, register_rows
+from profrost.routes.proposals import MODELS, kind_of
+from profrost.routes.registers import DEVELOPED, register_chart, register_rows
 from profrost.routes.tasks import build_routes_zip, generate_routes
-from profrost.structure.models import Municipality
+from profrost.structure.models import Municipality, Organization
 
-DATE = djforms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"})
+DATE = date_widget()
 
 
 class RouteForm(BootstrapMixin, djforms.Form):
@@ -99,12 +103,29 @@ def _overdue(route, today):
 # --- list and registers -------------------------------------------------------------------------------------
 
 
+# Groups of statuses the registers count (routes/registers.py) and «Непокрытые дефициты» reads, so that each
+# of their numbers opens the list behind it.
+STATUS_GROUPS = {
+    "active": ("действующие", ACTIVE),
+    "developed": ("разработанные (утверждены и позже)", DEVELOPED),
+    "not_cancelled": ("все, кроме отменённых", [s for s in RouteStatus.values if s != RouteStatus.CANCELLED]),
+}
+
+
 class RouteFilter(FilterForm):
-    q = TextFilter(label="Фамилия")
-    status = ChoiceFilter(label="Статус", choices=[*RouteStatus.choices, ("overdue", "просрочен")])
+    q = TextFilter(label="ФИО")
+    status = ChoiceFilter(
+        label="Статус",
+        choices=[
+            *RouteStatus.choices,
+            ("overdue", "просрочен"),
+            *[(key, label) for key, (label, _) in STATUS_GROUPS.items()],
+        ],
+    )
     campaign = IdFilter(label="Диагностика")
     municipality = IdFilter(label="Муниципалитет")
     organization = IdFilter(label="Организация")
+    uncovered = IdFilter(label="Непокрытый дефицит")
     format = ChoiceFilter(label="Формат", choices=[("xlsx", "XLSX")])
 
 
@@ -119,21 +140,56 @@ def route_queryset(request, params=None):
         qs = qs.filter(
             status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], end__lt=datetime.date.today()
         )
+    elif p["status"] in STATUS_GROUPS:
+        qs = qs.filter(status__in=STATUS_GROUPS[p["status"]][1])
     elif p["status"]:
         qs = qs.filter(status=p["status"])
     if p["campaign"]:
         qs = qs.filter(result__campaign_id=p["campaign"])
-    if p["municipality"]:
-        qs = qs.filter(person__employments__organization__municipality_id=p["municipality"]).distinct()
-    if p["organization"]:
-        qs = qs.filter(person__employments__organization_id=p["organization"]).distinct()
-    if p["q"]:
-        qs = qs.filter(person__last_name__istartswith=p["q"])
-    return qs.order_by("person__last_name", "person__first_name", "-pk")
+    if p["municipality"] or p["organization"]:
+        # A teacher belongs to the unit of their main job (the first job when none is main): the registers'
+        # rule, so that a register's number and the list it opens agree.
+        main_job = Employment.objects.filter(person=OuterRef("person_id")).order_by("-is_main", "pk")
+        if p["municipality"]:
+            qs = qs.annotate(
+                main_municipality=Subquery(main_job.values("organization__municipality_id")[:1])
+            ).filter(main_municipality=p["municipality"])
+        if p["organization"]:
+            qs = qs.annotate(main_organization=Subquery(main_job.values("organization_id")[:1])).filter(
+                main_organization=p["organization"]
+            )
+    if p["uncovered"]:
+        qs = qs.filter(uncovered=p["uncovered"])
+    return qs.filter(name_q(p["q"], "person__")).order_by("person__last_name", "person__first_name", "-pk")
+
+
+def _route_filter_chips(request, form):
+    values = form.values
+    names = {
+        "campaign": dict(Campaign.objects.filter(pk=values["campaign"] or 0).values_list("pk", "name")),
+        "municipality": dict(
+            Municipality.objects.visible_to(request.user)
+            .filter(pk=values["municipality"] or 0)
+            .values_list("pk", "name")
+        ),
+        "organization": dict(
+            Organization.objects.visible_to(request.user)
+            .filter(pk=values["organization"] or 0)
+            .values_list("pk", "name")
+        ),
+        "uncovered": {
+            pk: f"{code} {name}"
+            for pk, code, name in Competence.objects.filter(pk=values["uncovered"] or 0).values_list(
+                "pk", "code", "name"
+            )
+        },
+    }
+    return form.chips(request, names)
 
 
 def route_list(request):
-    params = RouteFilter.of(request).values
+    form = RouteFilter.of(request)
+    params = form.values
     qs = route_queryset(request, params)
     if params["format"] == "xlsx":
         return _export(request, qs)
@@ -143,9 +199,10 @@ def route_list(request):
         "routes/route_list.html",
         {
             "page": page,
-            "params": request.GET,
+            "params": {key: "" if value is None else str(value) for key, value in params.items()},
+            "chips": _route_filter_chips(request, form),
             "query": query_without_page(request),
-            "statuses": RouteStatus.choices,
+            "statuses": RouteFilter.base_fields["status"].choices,
             "today": datetime.date.today(),
             "campaigns": Campaign.objects.values_list("pk", "name"),
             "municipalities": Municipality.objects.visible_to(request.user).values_list("pk", "name"),
@@ -220,11 +277,62 @@ REGISTER_COLUMNS = (
 
 
 def _register_params(request, notify=True):
-    params = RegisterFilter.of(request, notify=notify).values
+    form = RegisterFilter.of(request, notify=notify)
+    params = form.values
     rows, total = register_rows(
         request.user, municipality_id=params["municipality"], campaign_id=params["campaign"]
     )
+    params["chips"] = form.chips(
+        request,
+        {
+            "municipality": dict(
+                Municipality.objects.visible_to(request.user)
+                .filter(pk=params["municipality"] or 0)
+                .values_list("pk", "name")
+            ),
+            "campaign": dict(Campaign.objects.filter(pk=params["campaign"] or 0).values_list("pk", "name")),
+        },
+    )
     return params, rows, total
+
+
+# Each register column and the route list's status filter that lists what it counts (deficits and closed
+# ones: the routes that carry them).
+REGISTER_LINKS = {
+    "with_route": "developed",
+    "drafts": "draft",
+    "review": "review",
+    "developed": "developed",
+    "in_progress": "in_progress",
+    "done": "done",
+    "partial": "partial",
+    "overdue": "overdue",
+    "deficits": "not_cancelled",
+    "closed": "not_cancelled",
+}
+
+
+def _register_links(row, params, total=False):
+    """{column: url} — the list behind each number of a register row: the routes (route list) of the row's
+    unit, or, for «Продиагностировано», the campaign's participants (when one campaign is chosen)."""
+    if row["pk"] is None and not total:
+        return {}  # people without a job: no filter selects them
+    unit = []
+    if params["municipality"]:
+        unit.append(("municipality", params["municipality"]))
+    if row["pk"] is not None:
+        unit.append(("organization" if params["municipality"] else "municipality", row["pk"]))
+    campaign = [("campaign", params["campaign"])] if params["campaign"] else []
+    routes = reverse("routes:list")
+    links = {
+        column: f"{routes}?{urlencode([*unit, *campaign, ('status', status)])}"
+        for column, status in REGISTER_LINKS.items()
+        if row[column]
+    }
+    if params["campaign"] and row["diagnosed"]:
+        page = reverse("diagnostics:campaign", args=[params["campaign"]])
+        links["diagnosed"] = f"{page}?{urlencode([*unit, ('status', 'scored')])}#participants"
+    return links
 
 
 def registers(request):
@@ -245,10 +353,13 @@ def registers(request):
             ]
             for r in [*rows, total]
         ]
-        return xlsx_response("реестр-иом.xlsx", [("Реестр ИОМ", REGISTER_HEADERS, data)])
+        return xlsx_response("Реестр ИОМ.xlsx", [("Реестр ИОМ", REGISTER_HEADERS, data)])
     chart = register_chart(rows, by_organization)
     if params["format"] == "pdf":
         return _registers_pdf(request, rows, total, chart, params)
+    for row in [*rows, total]:
+        links = _register_links(row, params, total=row is total)
+        row["cells"] = [(row[column], links.get(column)) for column in REGISTER_COLUMNS]
     return render(
         request,
         "routes/registers.html",
@@ -256,6 +367,7 @@ def registers(request):
             "rows": rows,
             "total": total,
             "chart": chart,
+            "chips": params["chips"],
             "municipality": municipality,
             "campaign": campaign,
             "campaigns": Campaign.objects.values_list("pk", "name"),
@@ -306,7 +418,7 @@ def uncovered_report(request):
         raise PermissionDenied
     rows = (
         Route.uncovered.through.objects.filter(route__status__in=ACTIVE)
-        .values("competence__code", "competence__name")
+        .values("competence_id", "competence__code", "competence__name")
         .annotate(n=Count("route_id"))
         .order_by("-n", "competence__code")
     )
@@ -492,18 +604,42 @@ def route_action(request, pk, action):
     return redirect("routes:detail", pk=pk)
 
 
+class TutorForm(LookupFormMixin, djforms.Form):
+    """The tutor picked (by name or login) among those who may tutor — the «tutors» lookup."""
+
+    tutor = LookupField(
+        "tutors",
+        label="Тьютор",
+        error_messages={
+            "required": "Выберите тьютора из списка: методиста, наставника или сотрудника центра.",
+            "invalid_choice": "Тьютор не найден: выберите методиста, наставника или сотрудника центра из списка.",
+        },
+    )
+
+
+def _tutor(request):
+    """The tutor the POST names, or None with the reason as a message."""
+    form = TutorForm(request.POST, user=request.user)
+    if form.is_valid():
+        return form.cleaned_data["tutor"]
+    messages.error(request, form.errors["tutor"][0])
+    return None
+
+
 def bulk_tutor(request):
     """The center or a school coordinator assigns one tutor to many routes of the list at once."""
     if not permissions.may_assign_tutors(request.user):
         raise PermissionDenied
     if request.method != "POST":
         return redirect("routes:list")
-    tutor = actions.find_tutor(without_nul(request.POST.get("tutor") or ""))
     ids = [int(x) for x in request.POST.getlist("route") if x.isascii() and x.isdigit() and len(x) < 10][
         :1000
     ]
-    if tutor is None or not ids:
-        messages.error(request, "Отметьте маршруты и укажите логин методиста или наставника.")
+    if not ids:
+        messages.error(request, "Отметьте маршруты, которым назначить тьютора.")
+        return redirect(next_url(request, "routes:list"))
+    tutor = _tutor(request)
+    if tutor is None:
         return redirect(next_url(request, "routes:list"))
     # Only the routes the user sees (a route named outside them is not theirs to touch).
     try:
@@ -520,7 +656,9 @@ def route_tutor(request, pk):
     route = _route(request, pk)
     if not actions.may_assign_tutor(request.user, route):
         raise PermissionDenied
-    tutor = actions.find_tutor(without_nul(request.POST.get("tutor") or ""))
+    tutor = _tutor(request)
+    if tutor is None:
+        return redirect("routes:detail", pk=pk)
     try:
         actions.assign_tutor([route], request.user, tutor, request.POST.get("version"))
     except RouteError as exc:
@@ -671,3 +809,156 @@ def task_status(request, pk):
     progress = get_object_or_404(TaskProgress, pk=pk, user=request.user, kind="routes")
     template = "routes/_task.html" if request.htmx else "routes/task.html"
     return render(request, template, {"progress": progress})
+
+
+# --- the route as the teacher's hub: a resource added to the route, a route made by hand ---------------------
+
+
+class AddResourceForm(djforms.Form):
+    """The «Добавить в маршрут» button's hidden fields (routes/_resource_action.html)."""
+
+    person = djforms.IntegerField(min_value=1, max_value=2**63 - 1)
+    kind = djforms.ChoiceField(choices=[(kind, kind) for kind in MODELS])
+    resource = djforms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+@require_POST
+def add_resource(request):
+    """«Добавить в маршрут» from a resource's page or a row of a person's matching resources; back where it was
+    pressed. A person outside the user's scope is refused with a message; with no active route, the user who
+    may make one is taken to the form, the resource carried along."""
+    back = next_url(request, "routes:list")
+    form = AddResourceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Ресурс не найден: обновите страницу и попробуйте снова.")
+        return redirect(back)
+    data, user = form.cleaned_data, request.user
+    person = Person.objects.visible_to(user).filter(pk=data["person"]).first()
+    if person is None:
+        messages.error(request, "Педагог не найден в вашей области доступа.")
+        return redirect(back)
+    resource = MODELS[data["kind"]].objects.filter(pk=data["resource"]).first()
+    if resource is None:
+        messages.error(request, "Ресурс не найден: возможно, его удалили из каталога.")
+        return redirect(back)
+    if actions.active_route(person.pk) is None:
+        if actions.may_create(user, person):
+            messages.info(
+                request, "Действующего маршрута нет: составьте его — ресурс будет добавлен в новый маршрут."
+            )
+            return redirect(
+                f"{reverse('routes:create_for', args=[person.pk])}?add={data['kind']}:{resource.pk}"
+            )
+        messages.error(request, actions.NO_ACTIVE_ROUTE)
+        return redirect(back)
+    try:
+        item = actions.add_resource(person, resource, user)
+    except RouteError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Добавлено в маршрут (раздел {item.section}): «{item.content}».")
+    return redirect(back)
+
+
+class NewRouteFilter(FilterForm):
+    add = TextFilter(label="Ресурс для маршрута", max_length=40)
+
+
+def _resource_to_add(value):
+    """«cohort:12» (the route form's `add`) → that catalog object, or None."""
+    kind, _, pk = (value or "").partition(":")
+    if kind not in MODELS or not (pk.isascii() and pk.isdigit() and len(pk) < 19):
+        return None
+    return MODELS[kind].objects.filter(pk=int(pk)).first()
+
+
+class NewRouteForm(EndNotBeforeStart, BootstrapMixin, djforms.Form):
+    person = djforms.TypedChoiceField(label="Педагог", coerce=int)
+    basis = djforms.CharField(
+        label="Основание",
+        max_length=500,
+        help_text="Почему маршрут составляется вручную: например, «по итогам посещения урока методистом» "
+        "или «диагностика ещё не проводилась».",
+    )
+    start = djforms.DateField(label="Начало", widget=DATE)
+    end = djforms.DateField(label="Окончание", widget=DATE)
+    deficits = djforms.ModelMultipleChoiceField(
+        label="Дефициты, на которые направлен маршрут (если известны)",
+        queryset=Competence.objects.filter(is_active=True).order_by("code"),
+        required=False,
+    )
+    goal = djforms.CharField(label="Цель", widget=djforms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if people is None:
+            del self.fields["person"]
+        else:
+            self.fields["person"].choices = people
+
+
+def route_create(request, person_pk=None):
+    """A route made by hand — for a person without a diagnostic result, or after a methodologist's visit —
+    marked as such with its basis: for the person of the card (person_pk), or for one chosen from the user's
+    people without an active route."""
+    user = request.user
+    person, people = None, None
+    if person_pk is not None:
+        person = get_object_or_404(Person.objects.visible_to(user), pk=person_pk)
+        if not actions.may_create(user, person):
+            raise PermissionDenied
+        route = actions.active_route(person.pk)
+        if route is not None:
+            messages.info(request, actions.ACTIVE_ROUTE_EXISTS)
+            return redirect("routes:detail", pk=route.pk)
+    else:
+        people = actions.people_for_new_route(user)
+        if not people:
+            messages.info(request, "Педагогов без действующего маршрута в вашей области доступа нет.")
+            return redirect("routes:list")
+    if request.method == "POST":
+        add = _resource_to_add(request.POST.get("add"))
+    else:
+        add = _resource_to_add(NewRouteFilter.of(request).values["add"])
+    start, end = academic_year()
+    form = NewRouteForm(
+        request.POST or None,
+        people=people,
+        initial={"start": start, "end": end, "goal": GOAL},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target = person or Person.objects.visible_to(user).filter(pk=data["person"]).first()
+        try:
+            if target is None:
+                raise RouteError("Педагог не найден в вашей области доступа.")
+            route = actions.create_route(
+                target, user, data["start"], data["end"], data["basis"], data["goal"], data["deficits"]
+            )
+        except RouteError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                "Маршрут составлен вручную: это черновик — добавьте пункты и отправьте на согласование.",
+            )
+            if add is not None:
+                try:
+                    item = actions.add_resource(route, add, user)
+                except RouteError as exc:
+                    messages.warning(request, str(exc))
+                else:
+                    messages.success(
+                        request, f"Добавлено в маршрут (раздел {item.section}): «{item.content}»."
+                    )
+            return redirect("routes:detail", pk=route.pk)
+    return render(
+        request,
+        "routes/create.html",
+        {
+            "form": form,
+            "person": person,
+            "add": f"{kind_of(add)}:{add.pk}" if add else "",
+            "add_title": actions.resource_title(add) if add else "",
+        },
+    )

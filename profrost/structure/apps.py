@@ -6,5 +6,5 @@ class StructureConfig(AppConfig):
     label = "structure"
 
     def ready(self):
-        # Registers its importer (docs/architecture.md, "Extension points").
-        from profrost.structure import imports  # noqa: F401
+        # Registers its importer and its lookup (docs/architecture.md, "Extension points").
+        from profrost.structure import imports, lookups  # noqa: F401

@@ -1,10 +1,10 @@
 from django import forms
 
-from profrost.core.forms import BootstrapMixin
+from profrost.core.forms import BootstrapMixin, date_widget
 from profrost.core.validators import validate_inn
 from profrost.structure.models import Municipality, Organization, OrganizationStatus
 
-DATE_WIDGET = forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "ДД.ММ.ГГГГ"})
+DATE_WIDGET = date_widget()
 
 
 class OrganizationForm(BootstrapMixin, forms.ModelForm):

@@ -51,7 +51,15 @@ COHORT_FORMATS = {
     "дистанционный": True,
     "онлайн": True,
 }
-ENROLLMENT_STATUSES = choice_lookup(EnrollmentStatus.choices)
+# A woman's row may say the status in the feminine («завершила обучение»).
+ENROLLMENT_STATUSES = choice_lookup(
+    EnrollmentStatus.choices,
+    {
+        "зачислена": EnrollmentStatus.ENROLLED,
+        "завершила обучение": EnrollmentStatus.COMPLETED,
+        "отчислена": EnrollmentStatus.EXPELLED,
+    },
+)
 ATTESTATION = {
     "пройдена": True,
     "да": True,

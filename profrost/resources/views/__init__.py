@@ -7,6 +7,7 @@ from profrost.resources.views.cohorts import (
     application_decide,
     cohort_apply,
     cohort_create,
+    cohort_deficits,
     cohort_detail,
     cohort_export,
     enrollment_move,
@@ -38,13 +39,16 @@ from profrost.resources.views.internships import (
 )
 from profrost.resources.views.person import growth_export, person_matches
 from profrost.resources.views.programs import program_detail, program_form, program_list
+from profrost.resources.views.requests import cohort_request, request_decide
 
 __all__ = [
     "application_decide",
     "cohort_apply",
     "cohort_create",
+    "cohort_deficits",
     "cohort_detail",
     "cohort_export",
+    "cohort_request",
     "community_detail",
     "community_form",
     "community_join",
@@ -68,6 +72,7 @@ __all__ = [
     "program_form",
     "program_list",
     "quota_set",
+    "request_decide",
     "site_detail",
     "site_report_file",
 ]

@@ -2,14 +2,17 @@
 waiting list, enrollment and its results, the listeners' XLSX."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from profrost.accounts import permissions
+from profrost.core import lookups
 from profrost.core.exports import file_name, xlsx_response
-from profrost.core.filters import without_nul
+from profrost.core.filters import FilterForm, IdFilter, without_nul
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.core.scoping import scope_of
@@ -27,7 +30,7 @@ from profrost.resources.models import (
     Program,
     Quota,
 )
-from profrost.resources.views.common import require_center, staff_choices
+from profrost.resources.views.common import require_center
 from profrost.structure.models import Municipality, Organization
 
 
@@ -61,43 +64,48 @@ def _applications_visible(user, cohort):
     return qs.filter(person_id=user.person_id)
 
 
-def _apply_choices(user, cohort):
-    """The teachers this user may apply for: current staff of their organizations, not yet applied (the center
-    enrolls, schools and municipalities apply)."""
-    jobs = staff_choices(user)
-    if jobs is None or permissions.is_region_staff(user):
-        return []
-    taken = (
-        Application.objects.filter(cohort=cohort)
-        .exclude(status__in=[ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN])
-        .values("person_id")
-    )
-    return [
-        (f"{j.person_id}:{j.organization_id}", f"{j.person.full_name} — {j.organization.name}")
-        for j in jobs.exclude(person_id__in=taken)[:2000]
-    ]
+def _may_apply(user):
+    """Whether this user applies for teachers (a coordinator; the center enrolls, teachers are applied for)."""
+    return permissions.is_coordinator(user) and not permissions.is_region_staff(user)
 
 
-def _current_deficits(choices, program):
-    """The current deficits (from the latest scored result) of the people offered in the apply form — only
-    theirs: {person_id: [(competence result pk, label), …]}; the program's competences first."""
-    person_ids = {int(value.split(":")[0]) for value, _ in choices}
-    if not person_ids:
-        return {}
-    rows = (
-        CompetenceResult.objects.current_deficits()
-        .filter(result__person_id__in=person_ids)
-        .select_related("competence", "result")
-        .order_by("competence__code")
+def _deficits_for(program):
+    """[person_id, …] -> {person_id: [(competence result pk, label, developed by the program), …]}: the current
+    deficits (from the latest scored result) of those people only; the program's competences first."""
+
+    def deficits_for(person_ids):
+        if not person_ids:
+            return {}
+        rows = (
+            CompetenceResult.objects.current_deficits()
+            .filter(result__person_id__in=list(person_ids))
+            .select_related("competence", "result")
+            .order_by("competence__code")
+        )
+        developed = set(program.competences.values_list("pk", flat=True))
+        found = {}
+        for row in rows:
+            label = f"{row.competence.code} {row.competence.name}" + (
+                " (выраженный)" if row.is_severe else ""
+            )
+            is_developed = row.competence_id in developed
+            if is_developed:
+                label += " — развивает программа"
+            found.setdefault(row.result.person_id, []).append((not is_developed, row.pk, label))
+        return {
+            pid: [(pk, label, not later) for later, pk, label in sorted(opts)] for pid, opts in found.items()
+        }
+
+    return deficits_for
+
+
+def _apply_form(request, cohort, data=None):
+    return forms.ApplyForm(
+        data,
+        user=request.user,
+        deficits_for=_deficits_for(cohort.program),
+        deficits_url=reverse("resources:cohort_deficits", args=[cohort.pk]),
     )
-    developed = set(program.competences.values_list("pk", flat=True))
-    found = {}
-    for row in rows:
-        label = f"{row.competence.code} {row.competence.name}" + (" (выраженный)" if row.is_severe else "")
-        if row.competence_id in developed:
-            label += " — развивает программа"
-        found.setdefault(row.result.person_id, []).append((row.competence_id not in developed, row.pk, label))
-    return {pid: [(pk, label) for _, pk, label in sorted(opts)] for pid, opts in found.items()}
 
 
 def _with_decisions(user, applications):
@@ -109,7 +117,8 @@ def _with_decisions(user, applications):
     return applications
 
 
-def cohort_detail(request, pk):
+def cohort_detail(request, pk, apply_form=None):
+    """A cohort: quotas, applications, listeners; `apply_form` — the apply form with its errors, shown again."""
     cohort = get_object_or_404(actions.cohort_numbers(Cohort.objects.select_related("program")), pk=pk)
     user = request.user
     quotas = list(
@@ -133,10 +142,8 @@ def cohort_detail(request, pk):
         quota.may_edit = may_manage_municipality(user, quota.municipality_id)
         quota.free = quota.places - quota.places_taken
     given = sum(q.places for q in quotas if q.organization_id is None)
-    apply_form = None
-    choices = _apply_choices(user, cohort)
-    if choices:
-        apply_form = forms.ApplyForm(people=choices, deficits=_current_deficits(choices, cohort.program))
+    if apply_form is None and _may_apply(user):
+        apply_form = _apply_form(request, cohort)
     enrollments = (
         Enrollment.objects.filter(cohort=cohort)
         .select_related("person")
@@ -171,39 +178,58 @@ def cohort_detail(request, pk):
 
 @require_POST
 def cohort_apply(request, pk):
+    """Applications for the teachers chosen (one or several at once), each on its own: one refused (a quota
+    full, an application already there) leaves the others applied, and the message says who and why."""
     cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=pk)
-    choices = _apply_choices(request.user, cohort)
-    form = forms.ApplyForm(request.POST, people=choices, deficits=_current_deficits(choices, cohort.program))
+    if not _may_apply(request.user):
+        raise PermissionDenied
+    form = _apply_form(request, cohort, request.POST)
     if not form.is_valid():
-        if "deficit" in form.errors and "person" not in form.errors:
-            messages.error(request, "Выберите дефицит выбранного педагога или оставьте поле пустым.")
+        messages.error(request, "Заявки не поданы: исправьте отмеченное в форме «Подать заявку».")
+        return cohort_detail(request, pk, apply_form=form)
+    data = form.cleaned_data
+    deficits = CompetenceResult.objects.in_bulk(data["deficits"].values())
+    submitted, waiting, refused = [], [], []
+    for job in data["people"]:
+        try:
+            application = actions.apply(
+                cohort,
+                job.person,
+                job.organization,
+                request.user,
+                deficit=deficits.get(data["deficits"].get(job.person_id)),
+                waitlist=data["waitlist"],
+                comment=data["comment"],
+            )
+        except ResourceError as exc:
+            refused.append(f"{job.person.full_name} — {exc}")
         else:
-            messages.error(request, "Выберите педагога из списка.")
-        return redirect("resources:cohort", pk=pk)
-    person_id, organization_id = form.cleaned_data["person"].split(":")
-    person = get_object_or_404(Person, pk=person_id)
-    organization = get_object_or_404(Organization, pk=organization_id)
-    deficit = None
-    if form.cleaned_data["deficit"]:
-        deficit = CompetenceResult.objects.get(pk=form.cleaned_data["deficit"])
-    try:
-        application = actions.apply(
-            cohort,
-            person,
-            organization,
-            request.user,
-            deficit=deficit,
-            waitlist=form.cleaned_data["waitlist"],
-            comment=form.cleaned_data["comment"],
-        )
-    except ResourceError as exc:
-        messages.error(request, str(exc))
+            (waiting if application.status == ApplicationStatus.WAITING else submitted).append(job.person)
+    summary = f"Подано заявок: {len(submitted)}; в листе ожидания: {len(waiting)}"
+    if waiting:
+        summary += " (" + ", ".join(p.full_name for p in waiting) + ")"
+    if refused:
+        messages.warning(request, f"{summary}; не подано: " + "; ".join(refused))
     else:
-        if application.status == ApplicationStatus.WAITING:
-            messages.warning(request, f"Квота исчерпана: {person.full_name} в листе ожидания.")
-        else:
-            messages.success(request, f"Заявка на {person.full_name} подана.")
+        messages.success(request, f"{summary}.")
     return redirect("resources:cohort", pk=pk)
+
+
+class DeficitsQuery(FilterForm):
+    job = IdFilter(label="Педагог")
+
+
+def cohort_deficits(request, pk):
+    """The current deficits of the one teacher chosen in the apply form (its deficit list), as JSON
+    [{"id", "label"}]: only a job the user may apply for (the «applicants» lookup), else nothing."""
+    cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=pk)
+    job = DeficitsQuery.of(request, notify=False).values["job"] if _may_apply(request.user) else None
+    found = lookups.get("applicants").resolve(request.user, [job]) if job else {}
+    if job not in found:
+        return JsonResponse({"results": []})
+    person_id = found[job].person_id
+    options = _deficits_for(cohort.program)([person_id]).get(person_id, [])
+    return JsonResponse({"results": [{"id": pk_, "label": label} for pk_, label, _ in options]})
 
 
 @require_POST
@@ -223,7 +249,8 @@ def application_decide(request, pk, decision):
             messages.success(request, "Заявка отозвана; место вернулось в квоту.")
         elif decision == "enroll":
             actions.enroll(application, request.user)
-            messages.success(request, f"{application.person.full_name} зачислен(а).")
+            enrolled = application.person.by_sex("зачислен", "зачислена")
+            messages.success(request, f"{application.person.full_name} {enrolled} в группу.")
         else:
             raise Http404
     except ResourceError as exc:

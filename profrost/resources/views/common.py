@@ -38,14 +38,7 @@ def staff_choices(user):
     )
 
 
-def register_choices(user):
-    """Whom this user may register: a coordinator their current staff (the first 2,000 by name), a teacher
-    themselves. The center organizes and marks; schools register."""
-    jobs = staff_choices(user)
-    if jobs is not None:
-        people = list(dict.fromkeys((j.person_id, j.person.full_name) for j in jobs[:2000]))
-        if people:
-            return people
-    if user.person_id:
-        return [(user.person_id, "я")]
-    return []
+def may_register(user):
+    """Whether the user registers anyone for events and internships: a coordinator their staff, a teacher
+    themselves (the «registrants» lookup holds whom). The center organizes and marks; schools register."""
+    return permissions.is_coordinator(user) or bool(user.person_id)

@@ -2,7 +2,7 @@
 meetings."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,8 +12,7 @@ from profrost.accounts import permissions
 from profrost.core.filters import ChoiceFilter, FilterForm, TextFilter
 from profrost.core.paging import page_of
 from profrost.core.scoping import scope_of
-from profrost.core.validators import normalize_snils
-from profrost.people.models import NOT_FOUND_IN_SCOPE, Person
+from profrost.people.models import Person
 from profrost.resources import actions, forms
 from profrost.resources.actions import ResourceError, may_manage_municipality
 from profrost.resources.models import Community, Level, MemberStatus
@@ -93,7 +92,8 @@ def _may_lead(user, community):
     )
 
 
-def community_detail(request, pk):
+def community_detail(request, pk, member_form=None):
+    """A community: members, meetings; `member_form` — the leader's add-member form with its errors, shown again."""
     community = get_object_or_404(Community.objects.select_related("municipality", "subject"), pk=pk)
     lead = _may_lead(request.user, community)
     # Names of people only as far as the viewer may see them (docs/security.md, "Lists of people").
@@ -108,7 +108,7 @@ def community_detail(request, pk):
             "may_edit": _may_edit_community(request.user, community),
             "meetings": community.meetings.all()[:100],
             "lead": lead,
-            "member_form": forms.MemberForm() if lead else None,
+            "member_form": (member_form or forms.MemberForm(user=request.user)) if lead else None,
             "meeting_form": forms.MeetingForm() if lead else None,
             "is_member": bool(request.user.person_id)
             and community.members.filter(person_id=request.user.person_id).exists(),
@@ -118,28 +118,19 @@ def community_detail(request, pk):
 
 @require_POST
 def community_join(request, pk):
-    """A teacher joins a community themselves, or its leader (the center, the municipality) adds someone by
-    SNILS."""
+    """A teacher joins a community themselves, or its leader (the center, the municipality) adds someone they
+    pick from the people they may see (the add form always sends a status; joining oneself sends nothing)."""
     community = get_object_or_404(Community, pk=pk)
     lead = _may_lead(request.user, community)
-    if "snils" in request.POST:
+    if "status" in request.POST or "person" in request.POST:
         if not lead:
             raise PermissionDenied
-        form = forms.MemberForm(request.POST)
+        # A leader adds only people in their own scope (the lookup's); others join themselves.
+        form = forms.MemberForm(request.POST, user=request.user)
         if not form.is_valid():
-            messages.error(request, "Укажите СНИЛС и статус.")
-            return redirect("resources:community", pk=pk)
-        try:
-            snils = normalize_snils(form.cleaned_data["snils"])
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-            return redirect("resources:community", pk=pk)
-        # A leader adds only people in their own scope; others join themselves (no SNILS oracle).
-        person = Person.objects.visible_to(request.user).filter(snils=snils).first()
-        if person is None:
-            messages.error(request, f"{NOT_FOUND_IN_SCOPE}. Педагоги из других организаций вступают сами.")
-            return redirect("resources:community", pk=pk)
-        status = form.cleaned_data["status"]
+            messages.error(request, "Участник не добавлен: исправьте отмеченное в форме.")
+            return community_detail(request, pk, member_form=form)
+        person, status = form.cleaned_data["person"], form.cleaned_data["status"]
     elif request.user.person_id:
         person, status = request.user.person, MemberStatus.MEMBER
     else:

@@ -19,7 +19,7 @@ from profrost.people.models import Person
 from profrost.resources import actions, forms
 from profrost.resources.actions import ResourceError, may_manage_municipality
 from profrost.resources.models import Event, EventKind, Level, ParticipationRole
-from profrost.resources.views.common import form_page, register_choices
+from profrost.resources.views.common import form_page, may_register
 from profrost.structure.models import Organization
 
 
@@ -123,7 +123,8 @@ def event_form(request, pk=None):
     return form_page(request, form, "resources:event", "Мероприятие сохранено.", event or "Новое мероприятие")
 
 
-def event_detail(request, pk):
+def event_detail(request, pk, register_form=None):
+    """An event; `register_form` — the registration form with its errors, shown again."""
     event = get_object_or_404(Event.objects.select_related("organizer"), pk=pk)
     user = request.user
     organizer = may_manage_municipality(user, event.organizer.municipality_id)
@@ -131,7 +132,8 @@ def event_detail(request, pk):
     if not organizer:
         # Names of people only as far as the viewer may see them (docs/security.md, "Lists of people").
         participations = participations.filter(person__in=Person.objects.visible_to(user))
-    choices = register_choices(user)
+    if register_form is None and may_register(user):
+        register_form = forms.RegisterForm(user=user)
     return render(
         request,
         "resources/event_detail.html",
@@ -140,7 +142,7 @@ def event_detail(request, pk):
             "participations": participations,
             "taken": event.participations.count(),
             "organizer": organizer,
-            "register_form": forms.RegisterForm(people=choices) if choices else None,
+            "register_form": register_form,
             "competences": event.competences.all(),
         },
     )
@@ -149,17 +151,18 @@ def event_detail(request, pk):
 @require_POST
 def event_register(request, pk):
     event = get_object_or_404(Event, pk=pk)
-    form = forms.RegisterForm(request.POST, people=register_choices(request.user))
+    form = forms.RegisterForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, "Выберите педагога из списка.")
-        return redirect("resources:event", pk=pk)
-    person = get_object_or_404(Person, pk=form.cleaned_data["person"])
+        messages.error(request, "Не зарегистрировано: исправьте отмеченное в форме.")
+        return event_detail(request, pk, register_form=form)
+    person = form.cleaned_data["person"]
     try:
         actions.register(event, person, request.user, form.cleaned_data["role"], form.cleaned_data["topic"])
     except ResourceError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{person.full_name}: регистрация принята.")
+        registered = person.by_sex("зарегистрирован", "зарегистрирована")
+        messages.success(request, f"{person.full_name} {registered} на мероприятие.")
     return redirect("resources:event", pk=pk)
 
 
@@ -173,10 +176,15 @@ def event_attendance(request, pk):
     role = request.POST.get("role") or None
     if role and role not in ParticipationRole.values:
         role = None
+    attended = request.POST.get("attended") == "yes"
     try:
-        actions.mark_attendance(event, person, request.user, request.POST.get("attended") == "yes", role)
+        actions.mark_attendance(event, person, request.user, attended, role)
     except ResourceError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{person.full_name}: отмечено.")
+        if attended:
+            verb = person.by_sex("присутствовал", "присутствовала")
+        else:
+            verb = person.by_sex("отсутствовал", "отсутствовала")
+        messages.success(request, f"Отмечено: {person.full_name} {verb}.")
     return redirect("resources:event", pk=pk)

@@ -14,7 +14,7 @@ from profrost.people.models import Person
 from profrost.resources import actions, forms
 from profrost.resources.actions import ResourceError
 from profrost.resources.models import Internship, SiteReport
-from profrost.resources.views.common import form_page, register_choices, require_center
+from profrost.resources.views.common import form_page, may_register, require_center
 from profrost.structure.models import Organization
 
 
@@ -40,9 +40,12 @@ def internship_form(request, pk=None):
     )
 
 
-def internship_detail(request, pk):
+def internship_detail(request, pk, mentor_form=None, intern_form=None):
+    """An internship: participants, mentors; `mentor_form`, `intern_form` — the center's mentor form, the form
+    sending a teacher, with their errors, shown again."""
     internship = get_object_or_404(Internship.objects.select_related("site"), pk=pk)
-    choices = register_choices(request.user)
+    if intern_form is None and may_register(request.user):
+        intern_form = forms.InternForm(user=request.user)
     # Names of people only as far as the viewer may see them (docs/security.md, "Lists of people").
     visible = Person.objects.visible_to(request.user)
     participants = internship.participants.filter(person__in=visible)
@@ -54,8 +57,11 @@ def internship_detail(request, pk):
             "participants": participants.select_related("person").order_by("person__last_name"),
             "hidden_participants": internship.participants.count() - participants.count(),
             "mentors": internship.mentors.filter(pk__in=visible).order_by("last_name", "first_name"),
-            "register_form": forms.RegisterForm(people=choices) if choices else None,
+            "register_form": intern_form,
             "is_center": permissions.is_region_staff(request.user),
+            "mentor_form": mentor_form or forms.MentorForm(user=request.user)
+            if permissions.is_region_staff(request.user)
+            else None,
         },
     )
 
@@ -63,23 +69,25 @@ def internship_detail(request, pk):
 @require_POST
 def internship_add(request, pk):
     internship = get_object_or_404(Internship, pk=pk)
-    person_id = parse_id(request.POST.get("person"))
-    if person_id not in {pk_ for pk_, _ in register_choices(request.user)}:
-        messages.error(request, "Выберите педагога из списка.")
-        return redirect("resources:internship", pk=pk)
-    person = get_object_or_404(Person, pk=person_id)
+    form = forms.InternForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "Никто не направлен на стажировку: выберите педагога из списка.")
+        return internship_detail(request, pk, intern_form=form)
+    person = form.cleaned_data["person"]
     try:
         actions.add_intern(internship, person, request.user)
     except ResourceError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{person.full_name} направлен(а) на стажировку.")
+        sent = person.by_sex("направлен", "направлена")
+        messages.success(request, f"{person.full_name} {sent} на стажировку.")
     return redirect("resources:internship", pk=pk)
 
 
 @require_POST
 def internship_mentor(request, pk):
-    """The center names a mentor at the site (a teacher of the site, found by SNILS) or removes one."""
+    """The center names a mentor at the site (a teacher of the site, picked from the people it sees) or removes
+    one."""
     require_center(request.user)
     internship = get_object_or_404(Internship.objects.select_related("site"), pk=pk)
     try:
@@ -89,7 +97,11 @@ def internship_mentor(request, pk):
                 actions.remove_mentor(internship, request.user, remove)
             messages.success(request, "Наставник снят.")
         else:
-            person = actions.add_mentor(internship, request.user, request.POST.get("snils", ""))
+            form = forms.MentorForm(request.POST, user=request.user)
+            if not form.is_valid():
+                messages.error(request, "Наставник не назначен: исправьте отмеченное в форме.")
+                return internship_detail(request, pk, mentor_form=form)
+            person = actions.add_mentor(internship, request.user, form.cleaned_data["person"])
             messages.success(request, f"{person.full_name} — наставник стажировки.")
     except ResourceError as exc:
         messages.error(request, str(exc))

@@ -1,7 +1,7 @@
 """`profrost diagnostics create-campaign …`, `… export-results …` and `… report …` (item analysis).
 
 create-campaign goes through the page's form and action (CampaignForm, actions.save_campaign): the same checks,
-the same scope (municipalities, organizations by INN, positions, subjects), the same experts; --invite then
+the same scope (municipalities, organizations — named here by INN —, positions, subjects), the same experts; --invite then
 invites the participants as the page's button does (taking.invite_participants)."""
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,13 +9,14 @@ from django.core.management.base import BaseCommand, CommandError
 from profrost.accounts.models import User
 from profrost.core.exports import check_output, write_xlsx
 from profrost.core.journal import journal
+from profrost.core.lookups import COMMAND_LINE
 from profrost.core.models import JournalAction
 from profrost.diagnostics import actions, analysis, taking
 from profrost.diagnostics.exports import results_sheet
 from profrost.diagnostics.forms import CampaignForm
 from profrost.diagnostics.models import Campaign, CampaignKind
 from profrost.people.models import Position, Subject
-from profrost.structure.models import Municipality
+from profrost.structure.models import Municipality, Organization
 
 
 class Command(BaseCommand):
@@ -81,13 +82,14 @@ class Command(BaseCommand):
                 "municipalities": _ids(
                     Municipality.objects, "name__iexact", options["municipality"], "муниципалитет"
                 ),
-                "organizations_inn": "\n".join(options["organization"]),
+                "organizations": _organizations(options["organization"]),
                 "positions": _ids(Position.objects, "name__iexact", options["position"], "должность"),
                 "subjects": _ids(Subject.objects, "name__iexact", options["subject"], "предмет"),
                 "experts": _ids(
                     User.objects.filter(is_active=True), "username", options["experts"], "эксперт"
                 ),
-            }
+            },
+            user=COMMAND_LINE,
         )
         if not form.is_valid():
             raise CommandError(
@@ -120,6 +122,16 @@ def _ids(queryset, lookup, values, what):
     for value in values:
         found = list(queryset.filter(**{lookup: value.strip()}).values_list("pk", flat=True)[:2])
         if len(found) != 1:
-            raise CommandError(f"{what} «{value}» не найден(а)")
+            raise CommandError(f"{what} «{value}» {'не найдена' if what == 'должность' else 'не найден'}")
         ids.append(found[0])
     return ids
+
+
+def _organizations(inns):
+    """The ids of the organizations named by INN, or CommandError naming the unknown ones."""
+    inns = [inn.strip() for inn in inns if inn.strip()]
+    found = dict(Organization.objects.filter(inn__in=inns).values_list("inn", "pk"))
+    unknown = [inn for inn in inns if inn not in found]
+    if unknown:
+        raise CommandError("Не найдены организации с ИНН: " + ", ".join(unknown[:20]))
+    return [found[inn] for inn in inns]

@@ -19,6 +19,11 @@ from profrost.portal.demo import build_demo
 from profrost.structure.models import Organization, Region
 
 
+def demo_label(role):
+    """The name of a demo login without a person: «Региональный методист (демо)»."""
+    return f"{RoleCode(role).label} (демо)"
+
+
 class Command(BaseCommand):
     help = "Демонстрационный запуск: регион, учётные записи по ролям, сервер на 127.0.0.1:8000"
 
@@ -94,8 +99,10 @@ class Command(BaseCommand):
             user.is_demo = True
             user.is_active = True
             user.person = person
-            user.last_name = person.last_name if person else RoleCode(role).label
-            user.first_name = person.first_name if person else "(демо)"
+            # A demo login's name is its role, spelled one way everywhere: «Региональный методист (демо)».
+            user.last_name = person.last_name if person else demo_label(role)
+            user.first_name = person.first_name if person else ""
+            user.middle_name = person.middle_name if person else ""
             user.set_password(password)
             user.save()
             Role.objects.filter(user=user).delete()
