@@ -157,8 +157,10 @@ def main():
     create_database(DB, fresh=True)
     setup_django(DB)
     from django.db import connection
+    from django.template.loader import render_to_string
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+
+    from profrost.support.workspace import workspace
 
     me, member = seed(args.teachers)
     with connection.cursor() as cur:
@@ -168,9 +170,18 @@ def main():
     response = client.get("/support/my-teachers/")
     assert response.status_code == 200, response.status_code
     assert response.content.decode().count("data-person=") == args.teachers
-    with CaptureQueriesContext(connection) as queries:
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         client.get("/support/my-teachers/")
     view = median_ms(lambda: client.get("/support/my-teachers/"))
+    data = median_ms(lambda: workspace(me))
+    context = workspace(me)
+    rendering = median_ms(lambda: render_to_string("support/my_teachers.html", context))
 
     def raw():
         with connection.cursor() as cur:
@@ -185,6 +196,8 @@ def main():
     print(f"\nMethodologist's workspace, {args.teachers} assigned teachers, median of 15 after 3 warm-ups")
     print(f"{'case':<40}{'view, ms':>10}{'raw SQL, ms':>13}{'queries':>9}")
     print(f"{'GET /support/my-teachers/':<40}{view:>10.1f}{base:>13.1f}{len(queries):>9}")
+    print(f"{'  of which workspace() (queries + rows)':<40}{data:>10.1f}")
+    print(f"{'  of which the template alone':<40}{rendering:>10.1f}")
 
 
 if __name__ == "__main__":

@@ -156,6 +156,10 @@ def assign_to_methodologist(world, *teachers, user=None):
             member=member,
             person=teacher,
             active=True,
-            defaults={"direction": "routes", "municipality_id": job.organization.municipality_id, "since": today},
+            defaults={
+                "direction": "routes",
+                "municipality_id": job.organization.municipality_id,
+                "since": today,
+            },
         )
     return member

@@ -445,6 +445,7 @@ PLAIN_URLS = {
     "support:register": R | MC | SC | {"methodologist"},
     "support:nominate": R | MC | SC,
     "support:approve": R,
+    "support:proposals": R,
     "support:my_teachers": {"methodologist"},  # the role's holders (this one is in no asset: an empty page)
     "support:visit_record": R | MC | {"methodologist"},
     "support:consultation_record": R | MC | {"methodologist"},

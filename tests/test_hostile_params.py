@@ -179,7 +179,6 @@ def _objects(world):
     )
     consultation.teachers.add(teacher)
     # The proposal of assignments and its applying (support/tasks.py): tasks of the region's admin.
-    from profrost.core.models import TaskProgress
 
     proposal = TaskProgress.objects.create(kind="support_propose", user=users["region_admin"], state="done")
     proposal.file.save(

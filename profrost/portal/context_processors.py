@@ -1,4 +1,5 @@
 from profrost.accounts import permissions
+from profrost.accounts.roles import RoleCode
 from profrost.core import rules
 from profrost.core.models import Notification
 from profrost.core.scoping import scope_of
@@ -35,6 +36,13 @@ def navigation(request):
     support = []
     if support_permissions.is_asset_member(user):
         support.append(("support:my_teachers", "Мои педагоги"))
+    if support_permissions.may_record_support(user):
+        support.append(("support:my_activities", "Посещения и консультации"))
+    if support_permissions.is_asset_member(user):
+        support.append(("support:my_report", "Мой отчёт"))
+    # A teacher's own visits and consultations (docs/support.md §8), in the same menu.
+    if RoleCode.TEACHER in scope_of(user).roles and user.person_id:
+        support.append(("support:my_support", "Мои посещения и консультации"))
     # The bar: links and menus ({"label", "url"} or {"label", "entries": [(url name, label)]}); a menu of one
     # entry is that entry, so that the bar fits a 1366 px screen whatever the roles.
     items = []

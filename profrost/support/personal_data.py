@@ -3,7 +3,15 @@ the register and the asset members they were assigned to. The register and the a
 region's records and its counts); the history snapshots of the person's rows go on erasure."""
 
 from profrost.people.personal_data import plain, register
-from profrost.support.models import AssetMember, AssetMemberEvent, Assignment, AssignmentEvent
+from profrost.support.models import (
+    AssetMember,
+    AssetMemberEvent,
+    Assignment,
+    AssignmentEvent,
+    Consultation,
+    LessonVisit,
+    LessonVisitEvent,
+)
 
 
 def _export(person):
@@ -47,4 +55,56 @@ register(
     _export,
     _erase,
     ["support.assetmember", "support.assetmemberevent", "support.assignment", "support.assignmentevent"],
+)
+
+
+def _visits_export(person):
+    return {
+        "посещения уроков": [
+            {
+                "дата": plain(v.date),
+                "запланировано на": plain(v.planned_on),
+                "организация": str(v.organization),
+                "класс": v.grade,
+                "тема": v.topic,
+                "протокол": [
+                    {
+                        "компетенция": str(o.competence),
+                        "уровень": o.get_level_display(),
+                        "комментарий": o.comment,
+                    }
+                    for o in v.observations.all()
+                ],
+                "сильные стороны": v.strengths,
+                "рекомендации": [r.text for r in v.recommendations.all()],
+                "ознакомлен": plain(v.acknowledged_at),
+            }
+            for v in LessonVisit.objects.filter(teacher=person)
+            .select_related("organization")
+            .prefetch_related("observations__competence", "recommendations")
+        ],
+        "консультации": [
+            {"дата": plain(c.date), "тема": c.topic, "вид": c.get_kind_display()}
+            for c in Consultation.objects.filter(teachers=person)
+        ],
+    }
+
+
+def _visits_erase(person):
+    LessonVisitEvent.objects.filter(teacher_id=person.pk).delete()
+
+
+register(
+    "support_visits",
+    61,
+    "посещения уроков и консультации",
+    _visits_export,
+    _visits_erase,
+    [
+        "support.lessonvisit",
+        "support.lessonvisitevent",
+        "support.visitobservation",
+        "support.visitrecommendation",
+        "support.consultationteacher",
+    ],
 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Subquery
 
-from profrost.diagnostics.models import LATEST_FIRST, CompetenceResult, Result
+from profrost.diagnostics.models import LATEST_FIRST, Competence, CompetenceResult, Result
 from profrost.people.models import Employment, Person, Subject
 from profrost.routes.models import ACTIVE, Route
 from profrost.structure.models import Municipality, OrganizationStatus, OrganizationStatusKind
@@ -116,14 +116,24 @@ def _latest_deficits(teachers):
         .distinct("person_id")
         .values("pk")
     )
+    competences = {
+        pk: (code, group, (group_order, order, code))
+        for pk, code, group, group_order, order in Competence.objects.values_list(
+            "pk", "code", "group__code", "group__order", "order"
+        )
+    }
+    # Competence ids only (no join to the framework's tables), sorted in Python by the framework's order.
     rows = (
         CompetenceResult.objects.filter(result_id__in=Subquery(latest), is_deficit=True)
-        .values_list("result__person_id", "competence__code", "competence__group__code")
-        .order_by("result__person_id", "competence__group__order", "competence__order", "competence__code")
+        .values_list("result__person_id", "competence_id")
+        .order_by()
     )
     out = defaultdict(list)
-    for person_id, code, group in rows.iterator(chunk_size=20000):
-        out[person_id].append((code, group))
+    for person_id, competence_id in rows.iterator(chunk_size=20000):
+        out[person_id].append(competences[competence_id])
+    for person_id, found in out.items():
+        found.sort(key=lambda c: c[2])
+        out[person_id] = [(code, group) for code, group, _ in found]
     return out
 
 

@@ -6,11 +6,13 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from profrost.accounts.permissions import is_region_staff
-from profrost.core.exports import xlsx_response
+from profrost.core.exports import attachment, file_name, xlsx_response
 from profrost.core.filters import parse_id
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
@@ -19,7 +21,13 @@ from profrost.people.models import Person, name_q
 from profrost.structure.models import Municipality
 from profrost.support import actions, permissions
 from profrost.support.criteria import check_member, check_members, unmet
-from profrost.support.exports import register_headers, register_rows
+from profrost.support.exports import (
+    register_headers,
+    register_rows,
+    report_docx,
+    report_sheets,
+    report_title,
+)
 from profrost.support.forms import (
     ApprovalForm,
     AssignForm,
@@ -30,11 +38,13 @@ from profrost.support.forms import (
 from profrost.support.models import (
     AssetMember,
     Assignment,
+    Consultation,
+    LessonVisit,
     MemberStatus,
     load_limit,
     load_warning,
 )
-from profrost.support.workspace import workspace
+from profrost.support.workspace import annual_report, report_years, workspace
 
 FIX_FORM = "Не сохранено: исправьте отмеченное в форме."
 APPROVAL_PAGE = 50
@@ -361,3 +371,94 @@ def my_teachers(request):
     user = request.user
     _require(permissions.is_asset_member(user))
     return render(request, "support/my_teachers.html", workspace(user))
+
+
+# --- an asset member's annual report (docs/support.md §16) ------------------------------------------------------
+
+ACTIVITIES_SHOWN = 200  # the latest of each kind on «Посещения и консультации»; the annual report counts all
+
+
+def _report_year(request, member):
+    """The year asked for (?year=), or this year with a message for a year outside the member's years."""
+    years = report_years(member)
+    raw = request.GET.get("year", "")
+    if not raw:
+        return years[0], years
+    try:
+        year = int(raw)
+    except ValueError:
+        year = None
+    if year not in years:
+        messages.error(
+            request, f"Отчёт можно получить за {years[-1]}–{years[0]} годы; показан {years[0]} год."
+        )
+        return years[0], years
+    return year, years
+
+
+def _report(request, member):
+    year, years = _report_year(request, member)
+    report = annual_report(member, year)
+    fmt = request.GET.get("format", "")
+    title = report_title(report)
+    if fmt == "xlsx":
+        return xlsx_response(file_name(title, "xlsx"), report_sheets(report))
+    if fmt == "docx":
+        response = HttpResponse(
+            report_docx(report),
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        return attachment(response, title, "docx")
+    return render(
+        request,
+        "support/report.html",
+        {**report, "years": years, "title": title, "own": member.person_id == request.user.person_id},
+    )
+
+
+def my_report(request):
+    """«Мой отчёт за год»: the signed-in asset member's report (their latest row in the register)."""
+    user = request.user
+    _require(permissions.is_asset_member(user))
+    member = (
+        AssetMember.objects.filter(
+            person_id=user.person_id, status__in=(MemberStatus.APPROVED, MemberStatus.EXCLUDED)
+        )
+        .select_related("person")
+        .order_by("-start", "-pk")
+        .first()
+        if user.person_id
+        else None
+    )
+    if member is None:
+        return render(request, "support/report.html", {"member": None})
+    return _report(request, member)
+
+
+def member_report(request, pk):
+    """A member's annual report: the center any member's, a member only their own (others: 404)."""
+    user = request.user
+    _require(permissions.may_view_asset(user))
+    member = get_object_or_404(AssetMember.objects.select_related("person"), pk=pk)
+    if not (is_region_staff(user) or (user.person_id and member.person_id == user.person_id)):
+        raise Http404
+    return _report(request, member)
+
+
+def my_activities(request):
+    """«Посещения и консультации»: the visits and consultations the signed-in user recorded (done and planned),
+    newest first — what the workspace's plan counts."""
+    user = request.user
+    _require(permissions.may_record_support(user))
+    visits = LessonVisit.objects.filter(visitor=user).select_related("teacher", "organization")
+    consultations = Consultation.objects.filter(visitor=user).annotate(n_teachers=Count("participants"))
+    order = (F("date").desc(nulls_first=True), F("planned_on").desc(nulls_last=True), "-pk")
+    return render(
+        request,
+        "support/my_activities.html",
+        {
+            "visits": visits.order_by(*order)[:ACTIVITIES_SHOWN],
+            "consultations": consultations.order_by(*order)[:ACTIVITIES_SHOWN],
+            "shown": ACTIVITIES_SHOWN,
+        },
+    )

@@ -286,7 +286,7 @@ def enrollment_move(request, pk):
     enrollment = get_object_or_404(Enrollment, pk=pk)
     form = forms.EnrollmentMoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Проверьте статус, дату (ДД.ММ.ГГГГ) и часы.")
+        messages.error(request, "Изменение не сохранено: проверьте статус, дату и часы.")
         return redirect("resources:cohort", pk=enrollment.cohort_id)
     d = form.cleaned_data
     passed = {"yes": True, "no": False}.get(d["attestation"])

@@ -122,9 +122,10 @@ def community_join(request, pk):
     pick from the people they may see (the add form always sends a status; joining oneself sends nothing)."""
     community = get_object_or_404(Community, pk=pk)
     lead = _may_lead(request.user, community)
-    if "status" in request.POST or "person" in request.POST:
-        if not lead:
-            raise PermissionDenied
+    adding = "status" in request.POST or "person" in request.POST
+    if adding and not lead:
+        raise PermissionDenied
+    if adding or (lead and not request.user.person_id):
         # A leader adds only people in their own scope (the lookup's); others join themselves.
         form = forms.MemberForm(request.POST, user=request.user)
         if not form.is_valid():
@@ -156,5 +157,5 @@ def community_meeting(request, pk):
         meeting.save()
         messages.success(request, "Заседание добавлено.")
     else:
-        messages.error(request, "Укажите дату (ДД.ММ.ГГГГ) и тему.")
+        messages.error(request, "Заседание не добавлено: укажите дату и тему.")
     return redirect("resources:community", pk=pk)
