@@ -394,6 +394,9 @@ OBJECT_URLS = {
         ok=302,
     ),
     "support:consultation": U("consultation"),
+    # a member's annual report (docs/support.md §16): the center any member's, a member their own (no persona
+    # here is either member)
+    "support:member_report": U("asset_member", allowed=R),
 }
 
 # A POST-only page without object parameters: a GET is refused (405) for everyone.
@@ -450,6 +453,8 @@ PLAIN_URLS = {
     "support:visit_record": R | MC | {"methodologist"},
     "support:consultation_record": R | MC | {"methodologist"},
     "support:my_support": None,
+    "support:my_report": {"methodologist"},  # the role's holders (this one is in no asset: an empty page)
+    "support:my_activities": R | MC | {"methodologist"},
 }
 
 # List pages: each object's marker is on the page exactly when the persona sees the object.
@@ -790,7 +795,7 @@ def build_matrix(world):
         visit = LessonVisit.objects.create(
             visitor=users["center_staff"],
             visitor_kind="center",
-            teacher=teacher,
+            person=teacher,
             organization=school,
             municipality=school.municipality,
             date=today,
@@ -846,7 +851,7 @@ def marker(kind, obj):
         "proposal_applied": lambda: obj.message,
         "account": lambda: obj.username,
         "asset_member": lambda: obj.person.last_name,
-        "visit": lambda: obj.teacher.last_name,
+        "visit": lambda: obj.person.last_name,
         "consultation": lambda: obj.topic,
         "import_kind": lambda: "",
     }

@@ -82,7 +82,9 @@ def routes(world, campaign):
             status=status,
         )
     Route.objects.create(
-        person=t[15], start=TODAY - datetime.timedelta(days=300), end=TODAY - datetime.timedelta(days=1),
+        person=t[15],
+        start=TODAY - datetime.timedelta(days=300),
+        end=TODAY - datetime.timedelta(days=1),
         status="approved",
     )
 
@@ -90,7 +92,10 @@ def routes(world, campaign):
 def _cells(page):
     """Every linked number of the register table: (number, url)."""
     table = page[max(page.find('id="register"'), 0) :]
-    return [(int(n), html.unescape(url)) for url, n in re.findall(r'<td class="text-end"><a href="([^"]+)">(\d+)</a>', table)]
+    return [
+        (int(n), html.unescape(url))
+        for url, n in re.findall(r'<td class="text-end"><a href="([^"]+)">(\d+)</a>', table)
+    ]
 
 
 @pytest.mark.django_db
@@ -181,16 +186,21 @@ def test_registers_show_their_filters_as_chips(world, routes, campaign, login):
     client = login(world["users"]["region_admin"])
     municipality = world["municipalities"][0]
     page = html.unescape(
-        client.get("/routes/registers/", {"municipality": municipality.pk, "campaign": campaign.pk}).content.decode()
+        client.get(
+            "/routes/registers/", {"municipality": municipality.pk, "campaign": campaign.pk}
+        ).content.decode()
     )
     chips = dict(
-        (label.strip(), url) for url, label in re.findall(r'<a class="badge[^"]*" href="([^"]+)"[^>]*>([^<]+)<', page)
+        (label.strip(), url)
+        for url, label in re.findall(r'<a class="badge[^"]*" href="([^"]+)"[^>]*>([^<]+)<', page)
     )
     assert set(chips) == {"Муниципалитет: Муниципалитет 1.1", "Диагностика: Поиск-2026"}
     assert chips["Диагностика: Поиск-2026"] == f"?municipality={municipality.pk}"
     # The school's name leads to its routes with all three filters, shown as chips there.
     school = world["schools"][0]
-    link = html.unescape(re.search(rf'<a href="(/routes/\?[^"]*organization={school.pk}[^"]*)">', page).group(1))
+    link = html.unescape(
+        re.search(rf'<a href="(/routes/\?[^"]*organization={school.pk}[^"]*)">', page).group(1)
+    )
     assert f"municipality={municipality.pk}" in link and f"campaign={campaign.pk}" in link
     listed = html.unescape(client.get(link).content.decode())
     assert f"Организация: {school.name}" in listed and "Диагностика: Поиск-2026" in listed

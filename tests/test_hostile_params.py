@@ -58,7 +58,7 @@ PARAMS = {
     "start",
     "status",
     "subject",
-    "teacher",
+    "person",
     "user",
     "view",
     "year",
@@ -72,13 +72,12 @@ HOSTILE = [
     "-1",
     "99999999999999999999",  # beyond bigint
     "abc",
-    "0",
-    "no-such-choice",
     "1e309",
-    "%",
     "'",
     "²",  # str.isdigit() says yes, int() says no
 ]
+# Left out to keep the walk within CI's time, each a case of one above: "0" (like "-1": below an id's minimum),
+# "no-such-choice" (like "abc"), "%" (like "'": SQL text, which the ORM passes as a parameter).
 # Every hostile value of every parameter as the region administrator, who opens every page; the school
 # coordinator's walk (the scope-dependent code paths) with the values of each kind that broke pages before —
 # NUL, too long, beyond int() and bigint, negative, not a number — to keep the walk within the CI's time; the
@@ -168,7 +167,7 @@ def _objects(world):
     visit = LessonVisit.objects.create(
         visitor=users["region_admin"],
         visitor_kind="center",
-        teacher=teacher,
+        person=teacher,
         organization=school,
         municipality=municipality,
         date=datetime.date.today(),
@@ -196,7 +195,7 @@ def _objects(world):
         "visit": visit,
         "consultation": consultation,
         "asset_member": asset_member,
-        "teacher": teacher,
+        "person": teacher,
         "teacher_free": world["teachers"][1],
         "employment": Employment.objects.filter(person=teacher).first(),
         "school": school,
@@ -249,13 +248,13 @@ PATH_ARGS = {
     "structure:organization": lambda o, p: [{"pk": o["school"].pk}],
     "structure:organization_edit": lambda o, p: [{"pk": o["school"].pk}],
     "structure:status_add": lambda o, p: [{"pk": o["school"].pk}],
-    "people:detail": lambda o, p: [{"pk": o["teacher"].pk}],
-    "people:edit": lambda o, p: [{"pk": o["teacher"].pk}],
-    "people:personal_data": lambda o, p: [{"pk": o["teacher"].pk}],
-    "people:employment_add": lambda o, p: [{"pk": o["teacher"].pk}],
+    "people:detail": lambda o, p: [{"pk": o["person"].pk}],
+    "people:edit": lambda o, p: [{"pk": o["person"].pk}],
+    "people:personal_data": lambda o, p: [{"pk": o["person"].pk}],
+    "people:employment_add": lambda o, p: [{"pk": o["person"].pk}],
     "people:employment_edit": lambda o, p: [{"pk": o["employment"].pk}],
     "core:import_upload": lambda o, p: [
-        {"kind": k} for k in ("staff", "results", "cohort_results", "instrument")
+        {"kind": k} for k in ("staff", "results", "cohort_results", "instrument", "asset", "assignments")
     ],
     "core:import_template": lambda o, p: [{"kind": "staff"}],
     "core:import_job": lambda o, p: [{"pk": o["job"][p].pk}],
@@ -285,7 +284,7 @@ PATH_ARGS = {
     "routes:item_edit": lambda o, p: [{"pk": o["route"].pk, "item_pk": o["route_item"].pk}],
     "routes:document": lambda o, p: [{"pk": o["route"].pk, "fmt": "docx"}],
     # The teacher with a route (answers with a redirect to it) and one without (the form).
-    "routes:create_for": lambda o, p: [{"person_pk": o["teacher"].pk}, {"person_pk": o["teacher_free"].pk}],
+    "routes:create_for": lambda o, p: [{"person_pk": o["person"].pk}, {"person_pk": o["teacher_free"].pk}],
     "resources:program": lambda o, p: [{"pk": o["program"].pk}],
     "resources:program_edit": lambda o, p: [{"pk": o["program"].pk}],
     "resources:cohort_create": lambda o, p: [{"program_pk": o["program"].pk}],
@@ -299,9 +298,10 @@ PATH_ARGS = {
     "resources:site_report_file": lambda o, p: [{"pk": o["site_report"].pk}],
     "resources:community": lambda o, p: [{"pk": o["community"].pk}],
     "resources:community_edit": lambda o, p: [{"pk": o["community"].pk}],
-    "resources:person_matches": lambda o, p: [{"person_pk": o["teacher"].pk}],
-    "resources:growth_export": lambda o, p: [{"person_pk": o["teacher"].pk, "fmt": "xlsx"}],
+    "resources:person_matches": lambda o, p: [{"person_pk": o["person"].pk}],
+    "resources:growth_export": lambda o, p: [{"person_pk": o["person"].pk, "fmt": "xlsx"}],
     "support:member": lambda o, p: [{"pk": o["asset_member"].pk}],
+    "support:member_report": lambda o, p: [{"pk": o["asset_member"].pk}],
     "support:exclude": lambda o, p: [{"pk": o["asset_member"].pk}],
     "support:assign": lambda o, p: [{"pk": o["asset_member"].pk}],
     "support:visit": lambda o, p: [{"pk": o["visit"].pk}],
@@ -403,8 +403,8 @@ def _short(value):
 
 # One test per persona (the full walks in several shards of the URL list), so that parallel test workers share
 # the walk.
-SHARDS = {persona: 3 if persona in FULL_WALK else 1 for persona in PERSONAS}
-WALKS = [(persona, shard) for persona in PERSONAS for shard in range(SHARDS[persona])]
+SHARDS = {"region_admin": 4, "school_coordinator_in": 2}
+WALKS = [(persona, shard) for persona in PERSONAS for shard in range(SHARDS.get(persona, 1))]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -417,7 +417,7 @@ def test_no_hostile_get_parameter_gives_a_server_error(persona, shard, world, cl
     errors, unknown, unlisted = [], set(), set()
     try:
         client.force_login(world["users"][persona])
-        for name, url in _urls(objects, persona)[shard :: SHARDS[persona]]:
+        for name, url in _urls(objects, persona)[shard :: SHARDS.get(persona, 1)]:
             reads = set()
             probes = (
                 [{}, dict.fromkeys(PARAMS, "1")]

@@ -425,6 +425,8 @@ def test_each_kind_is_loaded_by_whom_its_importer_declares(world):
         "events",
         "cohorts",
         "cohort_results",
+        "asset",
+        "assignments",
     }
     assert all(importer.permission in rules.names() for importer in IMPORTERS.values())
     users = world["users"]
@@ -437,6 +439,8 @@ def test_each_kind_is_loaded_by_whom_its_importer_declares(world):
         "events",
         "cohorts",
         "cohort_results",
+        "asset",
+        "assignments",
     ]
     assert set(importable_kinds(users["center_staff"])) == set(IMPORTERS)
     assert importable_kinds(users["municipal_coordinator_in"]) == ["organizations", "staff"]  # layer order

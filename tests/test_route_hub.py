@@ -352,7 +352,7 @@ def test_a_request_lands_in_the_school_queue_and_becomes_an_application(world, r
     # The coordinator applies: the same row becomes the application, within the quota; the teacher hears.
     client.force_login(users["school_coordinator_in"])
     response = _follow_post(client, f"/resources/requests/{request.pk}/apply/", {})
-    assert f"Заявка на {teacher.full_name} подана по просьбе педагога." in _messages(response)
+    assert f"Заявка на {teacher.in_case('accusative')} подана по просьбе педагога." in _messages(response)
     request.refresh_from_db()
     assert (request.status, request.applied_by, Application.objects.filter(person=teacher).count()) == (
         "submitted",

@@ -58,7 +58,7 @@ def metod(world):
 
 def visit_post(teacher, competences, day=None, **extra):
     data = {
-        "teacher": teacher.pk,
+        "person": teacher.pk,
         "date": (day or TODAY).isoformat(),
         "grade": "7Б",
         "topic": "Линейные уравнения",
@@ -79,7 +79,7 @@ def test_the_visit_round_trip(world, client, competences, metod):
     teacher = world["teachers"][0]
     teacher_user = world["users"]["teacher_in"]
     client.force_login(metod["user"])
-    assert client.get(reverse("support:visit_record") + f"?teacher={teacher.pk}").status_code == 200
+    assert client.get(reverse("support:visit_record") + f"?person={teacher.pk}").status_code == 200
     response = client.post(reverse("support:visit_record"), visit_post(teacher, competences))
     visit = LessonVisit.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/support/visits/{visit.pk}/"
@@ -212,8 +212,8 @@ def test_a_future_date_and_other_bad_inputs_are_refused(world, client, competenc
 def test_a_teacher_outside_the_visitors_scope_is_refused(world, client, competences, metod):
     other = world["teachers"][2]  # municipality 1.1, the member's zone, but not assigned to them
     client.force_login(metod["user"])
-    assert client.get(reverse("support:visit_record") + f"?teacher={other.pk}").status_code == 404
-    assert client.get(reverse("support:consultation_record") + f"?teacher={other.pk}").status_code == 404
+    assert client.get(reverse("support:visit_record") + f"?person={other.pk}").status_code == 404
+    assert client.get(reverse("support:consultation_record") + f"?person={other.pk}").status_code == 404
     page = client.post(reverse("support:visit_record"), visit_post(other, competences))
     assert page.status_code == 200
     assert "Педагог не найден среди закреплённых за вами" in page.content.decode()
@@ -355,7 +355,7 @@ def _visit(world, member, teacher_no, day, kind=VisitorKind.ASSET, status="done"
         visitor=world["users"]["center_staff"],
         visitor_kind=kind,
         member=member,
-        teacher=t,
+        person=t,
         organization=school,
         municipality=school.municipality,
         low_results=low,
@@ -494,7 +494,7 @@ def test_the_workspace_plan_done_load_and_waiting_routes(world, client, competen
     # Planned through the page: a visit to teacher 0 today, then one to teacher 1 carried out by the protocol.
     client.post(
         reverse("support:visit_record"),
-        {"teacher": t0.pk, "planned": "on", "planned_on": TODAY.isoformat(), "purpose": "Плановое"},
+        {"person": t0.pk, "planned": "on", "planned_on": TODAY.isoformat(), "purpose": "Плановое"},
     )
     plan = actions.plan_visit(user, t1, planned_on=TODAY)
     response = client.post(
@@ -507,7 +507,7 @@ def test_the_workspace_plan_done_load_and_waiting_routes(world, client, competen
     LessonVisit.objects.create(
         visitor=user,
         visitor_kind="asset",
-        teacher=t0,
+        person=t0,
         organization=world["schools"][0],
         status="planned",
         planned_on=TODAY - datetime.timedelta(days=200),

@@ -623,7 +623,7 @@ def plan_visit(actor, teacher, *, planned_on, purpose="", request=None):
         member=member,
         status=ActivityStatus.PLANNED,
         planned_on=planned_on,
-        teacher=teacher,
+        person=teacher,
         organization=org,
         municipality_id=municipality_id,
         low_results=low,
@@ -665,9 +665,9 @@ def record_visit(
         )
     org, municipality_id, low = place
     plan = _own_plan(actor, plan, LessonVisit)
-    if plan is not None and plan.teacher_id != teacher.pk:
+    if plan is not None and plan.person_id != teacher.pk:
         raise SupportError("Запланированное посещение относится к другому педагогу")
-    visit = plan or LessonVisit(visitor=actor, teacher=teacher)
+    visit = plan or LessonVisit(visitor=actor, person=teacher)
     visit.visitor_person_id = actor.person_id
     visit.visitor_kind = kind
     visit.member = member
@@ -704,7 +704,7 @@ def record_visit(
 def acknowledge_visit(user, visit, request=None):
     """The visited teacher confirms they have read the protocol (only they, once)."""
     visit = LessonVisit.objects.select_for_update().get(pk=visit.pk)
-    if not user.person_id or user.person_id != visit.teacher_id:
+    if not user.person_id or user.person_id != visit.person_id:
         raise SupportError("Подтвердить ознакомление с протоколом может только педагог, чей урок посещён")
     if visit.status != ActivityStatus.DONE:
         raise SupportError("Посещение ещё не проведено")
@@ -722,7 +722,7 @@ def may_route_recommendation(user, visit):
     """«В маршрут»: the one who recorded the visit, the visited teacher, the center."""
     return visit.status == ActivityStatus.DONE and (
         visit.visitor_id == user.pk
-        or (bool(user.person_id) and user.person_id == visit.teacher_id)
+        or (bool(user.person_id) and user.person_id == visit.person_id)
         or is_region_staff(user)
     )
 
@@ -736,7 +736,7 @@ def recommendation_to_route(actor, recommendation, section=None, request=None):
     edit routes otherwise, writes into the draft on the visit's ground. Returns the item."""
     rec = VisitRecommendation.objects.select_for_update().filter(pk=recommendation.pk).first()
     visit = (
-        LessonVisit.objects.visible_to(actor).select_related("teacher").filter(pk=rec.visit_id).first()
+        LessonVisit.objects.visible_to(actor).select_related("person").filter(pk=rec.visit_id).first()
         if rec
         else None
     )
@@ -749,7 +749,7 @@ def recommendation_to_route(actor, recommendation, section=None, request=None):
     section = section or RECOMMENDATION_SECTION
     if section not in Section.values:
         raise SupportError("Неизвестный раздел маршрута")
-    teacher = visit.teacher
+    teacher = visit.person
     weak = list(
         Competence.objects.filter(
             pk__in=visit.observations.filter(level__in=WEAK_LEVELS).values("competence_id")

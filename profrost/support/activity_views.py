@@ -2,7 +2,7 @@
 consultation, the protocol's page with the teacher's acknowledgement and «В маршрут», the consultation's page,
 and a teacher's «Мои посещения и консультации». Each page reads the request, checks the permission, calls an
 action (support.actions), renders. A visit or a consultation the user may not see is a 404; a teacher outside
-the visitor's scope is refused by the form (POST) or is a 404 (GET with ?teacher=)."""
+the visitor's scope is refused by the form (POST) or is a 404 (GET with ?person=)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -31,8 +31,8 @@ def _require(allowed):
 
 
 def _teacher_param(request):
-    """?teacher=<id> of a person the user may support, or None when absent; 404 outside the scope."""
-    pk = parse_id(request.GET.get("teacher"))
+    """?person=<id> of a person the user may support, or None when absent; 404 outside the scope."""
+    pk = parse_id(request.GET.get("person"))
     if pk is None:
         return None
     return get_object_or_404(supported_people(request.user), pk=pk)
@@ -55,9 +55,9 @@ def visit_record(request):
     _require(permissions.may_record_support(user))
     plan = _own_plan(request, LessonVisit)
     initial = {}
-    teacher = plan.teacher if plan else _teacher_param(request)
+    teacher = plan.person if plan else _teacher_param(request)
     if teacher is not None:
-        initial["teacher"] = teacher.pk
+        initial["person"] = teacher.pk
     if plan is not None:
         initial.update(date=plan.planned_on, purpose=plan.purpose)
     form = VisitForm(request.POST or None, user=user, initial=initial)
@@ -68,7 +68,7 @@ def visit_record(request):
                 if data["planned"]:
                     visit = actions.plan_visit(
                         user,
-                        data["teacher"],
+                        data["person"],
                         planned_on=data["planned_on"],
                         purpose=data["purpose"],
                         request=request,
@@ -76,7 +76,7 @@ def visit_record(request):
                 else:
                     visit = actions.record_visit(
                         user,
-                        data["teacher"],
+                        data["person"],
                         date=data["date"],
                         observations=form.observations(),
                         grade=data["grade"],
@@ -107,7 +107,7 @@ def visit_detail(request, pk):
     user = request.user
     visit = get_object_or_404(
         LessonVisit.objects.visible_to(user).select_related(
-            "teacher", "organization", "municipality", "subject", "visitor", "visitor_person"
+            "person", "organization", "municipality", "subject", "visitor", "visitor_person"
         ),
         pk=pk,
     )
@@ -120,7 +120,7 @@ def visit_detail(request, pk):
             "visit": visit,
             "observations": observations,
             "recommendations": recommendations,
-            "is_teacher": bool(user.person_id) and user.person_id == visit.teacher_id,
+            "is_teacher": bool(user.person_id) and user.person_id == visit.person_id,
             "may_route": actions.may_route_recommendation(user, visit),
             "sections": Section.choices,
             "default_section": actions.RECOMMENDATION_SECTION,
@@ -248,7 +248,7 @@ def my_support(request):
     acknowledgement) and the consultations they took part in."""
     person_id = request.user.person_id
     visits = (
-        LessonVisit.objects.filter(teacher_id=person_id or 0, status=ActivityStatus.DONE)
+        LessonVisit.objects.filter(person_id=person_id or 0, status=ActivityStatus.DONE)
         .select_related("visitor_person", "visitor", "subject")
         .order_by("-date", "-pk")
     )

@@ -9,8 +9,9 @@ class SupportConfig(AppConfig):
 
     def ready(self):
         # Provides the scope hook (an asset member sees their assigned teachers), registers its permission rules,
-        # its nominee lookup, its part of a person's personal data, and receives accounts' user saves (a login
-        # created for an approved member gets the methodologist role) — docs/architecture.md, "Extension points".
-        from profrost.support import cards, lookups, permissions, personal_data, receivers  # noqa: F401
+        # its nominee lookup, its part of a person's personal data, its importers (`profrost import asset`,
+        # `assignments`: core.imports' registry), and receives accounts' user saves (a login created for an
+        # approved member gets the methodologist role) — docs/architecture.md, "Extension points".
+        from profrost.support import cards, imports, lookups, permissions, personal_data, receivers  # noqa: F401
 
         permissions.register_all()

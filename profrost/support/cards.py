@@ -46,7 +46,7 @@ def person_support(request, person):
     # Visits and consultations the viewer sees (LessonVisit.visible_to): the last few, the rest on the pages.
     visits = list(
         LessonVisit.objects.visible_to(request.user)
-        .filter(teacher=person, status=ActivityStatus.DONE)
+        .filter(person=person, status=ActivityStatus.DONE)
         .select_related("visitor_person", "visitor")
         .order_by("-date", "-pk")[:CARD_VISITS]
     )

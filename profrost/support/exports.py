@@ -194,7 +194,7 @@ def report_sheets(report):
     visits = (
         [
             v.date,
-            v.teacher.full_name,
+            v.person.full_name,
             str(v.organization),
             v.subject.name if v.subject else "",
             v.topic,

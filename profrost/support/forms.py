@@ -160,7 +160,7 @@ def competence_choices():
 class VisitForm(LookupFormMixin, BootstrapMixin, forms.Form):
     """A lesson visit done, with its protocol (rows of competence, level, comment) — or only planned."""
 
-    teacher = LookupField(
+    person = LookupField(
         "support_teachers",
         label="Педагог",
         error_messages={

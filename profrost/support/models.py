@@ -467,8 +467,8 @@ def half_year(day):
 class ActivityQuerySet(models.QuerySet):
     """Shared by visits and consultations: who sees them, what is done in a period."""
 
-    # The field naming the supported teacher(s): "teacher" on a visit, "teachers" on a consultation.
-    teacher_field = "teacher"
+    # The field naming the supported teacher(s): "person" on a visit, "teachers" on a consultation.
+    teacher_field = "person"
 
     def visible_to(self, user):
         """The center everything; the one who recorded it; the supported teacher; a municipal coordinator the
@@ -586,7 +586,7 @@ class LessonVisit(SupportActivity):
         related_name="visits",
         verbose_name="член методического актива",
     )
-    teacher = models.ForeignKey(
+    person = models.ForeignKey(
         "people.Person", on_delete=models.CASCADE, related_name="lesson_visits", verbose_name="педагог"
     )
     organization = models.ForeignKey(
@@ -632,16 +632,14 @@ class LessonVisit(SupportActivity):
         ]
         indexes = [
             models.Index(fields=["visitor", "status"], name="support_visit_visitor"),
-            models.Index(fields=["teacher", "status"], name="support_visit_teacher"),
+            models.Index(fields=["person", "status"], name="support_visit_person"),
             models.Index(fields=["municipality", "date"], name="support_visit_mun_date"),
         ]
 
     def __str__(self):
         when = self.date or self.planned_on
         return (
-            f"Посещение урока: {self.teacher}, {when:%d.%m.%Y}"
-            if when
-            else f"Посещение урока: {self.teacher}"
+            f"Посещение урока: {self.person}, {when:%d.%m.%Y}" if when else f"Посещение урока: {self.person}"
         )
 
 
@@ -801,7 +799,7 @@ def low_results_support(start, end, municipality_id=None):
         set(visits.values_list("organization_id", flat=True))
         | set(consulted.values_list("organization_id", flat=True))
     ) - {None}
-    teachers = set(visits.values_list("teacher_id", flat=True)) | set(
+    teachers = set(visits.values_list("person_id", flat=True)) | set(
         consulted.values_list("person_id", flat=True)
     )
     return {

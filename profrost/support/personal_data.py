@@ -79,7 +79,7 @@ def _visits_export(person):
                 "рекомендации": [r.text for r in v.recommendations.all()],
                 "ознакомлен": plain(v.acknowledged_at),
             }
-            for v in LessonVisit.objects.filter(teacher=person)
+            for v in LessonVisit.objects.filter(person=person)
             .select_related("organization")
             .prefetch_related("observations__competence", "recommendations")
         ],
@@ -91,7 +91,7 @@ def _visits_export(person):
 
 
 def _visits_erase(person):
-    LessonVisitEvent.objects.filter(teacher_id=person.pk).delete()
+    LessonVisitEvent.objects.filter(person_id=person.pk).delete()
 
 
 register(

@@ -82,7 +82,7 @@ def proposal(request, pk):
     shown = [
         {
             "index": i,
-            "teacher": people.get(r[0]),
+            "person": people.get(r[0]),
             "member": members.get(r[1]),
             "direction": labels.get(r[2], r[2]),
             "reason": r[4],

@@ -4,7 +4,7 @@ within the load limit, the load balanced, the existing pairs kept, each proposal
 
 Set-wise: the teachers' needs, jobs and subjects, the members with their zones, subjects and loads are read in a
 handful of queries; the assignment itself is a greedy pass in Python over ids (100,000 teachers × 500 members in
-seconds — benchmarks/support_proposal.py). Applying goes through support.actions.assign, one by one, so every
+seconds — benchmarks/bench_support_proposal.py). Applying goes through support.actions.assign, one by one, so every
 rule (the limit, the zone, the member's status) is checked again at that moment.
 """
 

@@ -450,7 +450,7 @@ def my_activities(request):
     newest first — what the workspace's plan counts."""
     user = request.user
     _require(permissions.may_record_support(user))
-    visits = LessonVisit.objects.filter(visitor=user).select_related("teacher", "organization")
+    visits = LessonVisit.objects.filter(visitor=user).select_related("person", "organization")
     consultations = Consultation.objects.filter(visitor=user).annotate(n_teachers=Count("participants"))
     order = (F("date").desc(nulls_first=True), F("planned_on").desc(nulls_last=True), "-pk")
     return render(

@@ -1,7 +1,7 @@
 """The methodologist's workspace (docs/support.md §9): the teachers assigned to me with their current deficits,
 route status, my last visit and consultation; my plan for the half-year (planned vs done); my load vs the limits;
 the routes I tutor with reports waiting for me. A fixed handful of queries whatever the number of teachers, the
-numbers counted by the database (benchmarks/support_workspace.py: 250 teachers)."""
+numbers counted by the database (benchmarks/bench_support_workspace.py: 250 teachers)."""
 
 import datetime
 from collections import defaultdict
@@ -65,7 +65,7 @@ def workspace(user, today=None):
         "consultations_plan": _plan(Consultation, user, start, end),
         "upcoming_visits": list(
             LessonVisit.objects.filter(visitor=user, status=ActivityStatus.PLANNED)
-            .select_related("teacher")
+            .select_related("person")
             .order_by("planned_on", "pk")[:UPCOMING]
         ),
         "upcoming_consultations": list(
@@ -95,7 +95,7 @@ def workspace(user, today=None):
         result["rows"] = []
         return result
     my_visits = LessonVisit.objects.filter(
-        visitor=user, status=ActivityStatus.DONE, teacher_id=OuterRef("person_id")
+        visitor=user, status=ActivityStatus.DONE, person_id=OuterRef("person_id")
     )
     my_consultations = ConsultationTeacher.objects.filter(
         person_id=OuterRef("person_id"),
@@ -110,7 +110,7 @@ def workspace(user, today=None):
     rows = list(
         Assignment.objects.filter(member=member, active=True)
         .annotate(
-            last_visit=Subquery(my_visits.values("teacher_id").annotate(m=Max("date")).values("m")[:1]),
+            last_visit=Subquery(my_visits.values("person_id").annotate(m=Max("date")).values("m")[:1]),
             last_consultation=Subquery(
                 my_consultations.values("person_id").annotate(m=Max("consultation__date")).values("m")[:1]
             ),
@@ -270,7 +270,7 @@ def annual_report(member, year):
     totals = visits.aggregate(
         visits=Count("pk"),
         low_results_visits=Count("pk", filter=Q(low_results=True)),
-        visited_teachers=Count("teacher", distinct=True),
+        visited_teachers=Count("person", distinct=True),
     )
     totals.update(
         consultations.aggregate(
@@ -310,13 +310,13 @@ def annual_report(member, year):
     teacher_ids = (
         Person.objects.filter(
             Q(pk__in=assigned.values("person_id"))
-            | Q(pk__in=visits.values("teacher_id"))
+            | Q(pk__in=visits.values("person_id"))
             | Q(pk__in=ConsultationTeacher.objects.filter(consultation__in=consultations).values("person_id"))
         )
         .annotate(
             n_visits=Subquery(
-                visits.filter(teacher_id=OuterRef("pk"))
-                .values("teacher_id")
+                visits.filter(person_id=OuterRef("pk"))
+                .values("person_id")
                 .annotate(n=Count("pk"))
                 .values("n")
             ),
@@ -363,7 +363,7 @@ def annual_report(member, year):
         "months": months,
         "teachers": teachers,
         "visits": list(
-            visits.select_related("teacher", "organization", "subject")
+            visits.select_related("person", "organization", "subject")
             .annotate(n_rec=Count("recommendations"))
             .order_by("date", "pk")
         ),

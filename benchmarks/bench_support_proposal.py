@@ -1,6 +1,6 @@
 """The automatic proposal of assignments at the scale of the issue (issue 12, point 9).
 
-    .venv/bin/python benchmarks/support_proposal.py [--teachers 100000] [--members 500]
+    .venv/bin/python benchmarks/bench_support_proposal.py [--teachers 100000] [--members 500]
 
 A generated region (people/seeding.py) of --teachers people; each has a scored result with 2–6 deficits
 (competence results written with one INSERT … SELECT), one in ten a route without a tutor; --members approved

@@ -1,7 +1,7 @@
 """Server time of the methodologist's workspace («Мои педагоги», docs/support.md §9) with 250 assigned teachers,
 beside a raw SQL query of the same teacher list.
 
-    .venv/bin/python benchmarks/support_workspace.py [--teachers 250]
+    .venv/bin/python benchmarks/bench_support_workspace.py [--teachers 250]
 
 Each teacher has a scored result with three deficits, a draft route tutored by the methodologist with one report
 waiting, two lesson visits; there are 50 planned visits and 100 consultations. Uses the database
@@ -116,7 +116,7 @@ def seed(n_teachers):
             visitor=me,
             visitor_kind="asset",
             member=member,
-            teacher=t,
+            person=t,
             organization=schools[i % 10],
             municipality=mun,
             status="done",
@@ -130,7 +130,7 @@ def seed(n_teachers):
             visitor=me,
             visitor_kind="asset",
             member=member,
-            teacher=t,
+            person=t,
             organization=schools[0],
             municipality=mun,
             status="planned",
