@@ -111,8 +111,20 @@ def test_trial_prints_one_login_per_role_and_demo_logins_need_debug(client):
     # login without a person is named one way on every page.
     assert Event.objects.filter(title__endswith="с ОВЗ").exists()
     assert not Event.objects.filter(title__regex=r"(овз|фгос)").exists()
+    expert = User.objects.get(username="demo_expert")
+    assert expert.full_name() == expert.get_full_name() == "Эксперт (демо)"
+    # The demo methodologist is an approved member of the asset with the demo school's teachers assigned
+    # (issue 12): «Мои педагоги» lists the demo teacher.
+    from profrost.support.models import Assignment
+
     methodologist = User.objects.get(username="demo_methodologist")
-    assert methodologist.full_name() == methodologist.get_full_name() == "Региональный методист (демо)"
+    assert methodologist.person_id and methodologist.person.asset_memberships.get().status == "approved"
+    assigned = Assignment.objects.filter(member__person=methodologist.person, active=True)
+    assert assigned.filter(person=demo_route.person).exists() and assigned.count() >= 2
+    with override_settings(DEBUG=True):  # demo logins work in the trial only
+        client.force_login(methodologist)
+        assert demo_route.person.last_name in client.get("/support/my-teachers/").content.decode()
+        client.logout()
     username, password = lines[0].split()[:2]
     assert User.objects.filter(is_demo=True).count() == 8
     creds = {"username": username, "password": password}

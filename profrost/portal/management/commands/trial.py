@@ -2,6 +2,7 @@
 demo login per role with fresh random passwords, prints them, and serves with a task worker."""
 
 import atexit
+import datetime
 import os
 import secrets
 import subprocess
@@ -17,6 +18,8 @@ from profrost.people.models import Person
 from profrost.people.seeding import RegionGenerator
 from profrost.portal.demo import build_demo
 from profrost.structure.models import Organization, Region
+from profrost.support import actions as support
+from profrost.support.models import AssetMember, Direction, MemberStatus
 
 
 def demo_label(role):
@@ -81,10 +84,18 @@ class Command(BaseCommand):
         staff = list(
             Person.objects.filter(employments__organization=school).order_by("last_name", "pk").distinct()[:3]
         )
+        # The demo methodologist is a teacher of another school of the same municipality (an asset member is a
+        # practising teacher, docs/support.md §1).
+        colleague = (
+            Person.objects.filter(employments__organization__municipality=municipality)
+            .exclude(employments__organization=school)
+            .order_by("last_name", "pk")
+            .first()
+        )
         specs = [
             ("demo_region_admin", RoleCode.REGION_ADMIN, {"region": region}, None),
             ("demo_center_staff", RoleCode.CENTER_STAFF, {"region": region}, None),
-            ("demo_methodologist", RoleCode.METHODOLOGIST, {}, None),
+            ("demo_methodologist", RoleCode.METHODOLOGIST, {}, colleague),
             ("demo_municipal", RoleCode.MUNICIPAL_COORDINATOR, {"municipality": municipality}, None),
             ("demo_school", RoleCode.SCHOOL_COORDINATOR, {"organization": school}, None),
             ("demo_mentor", RoleCode.MENTOR, {}, staff[1] if len(staff) > 1 else None),
@@ -109,11 +120,36 @@ class Command(BaseCommand):
             Role.objects.create(user=user, role=role, **scope)
             label = str(scope and next(iter(scope.values())) or (person or "собственные данные"))
             out.append((username, password, RoleCode(role).label, label))
-        if staff:
-            # The demo methodologist tutors the demo teacher's route (if the demo built one).
-            from profrost.routes.models import Route
-
-            Route.objects.filter(person=staff[0], tutor__isnull=True).update(
-                tutor=User.objects.get(username="demo_methodologist")
-            )
+        if colleague is not None:
+            self.demo_asset(colleague, school, municipality)
         return out
+
+    def demo_asset(self, person, school, municipality):
+        """The demo methodologist in the regional methodological asset (approved by a demo order, serving the
+        demo municipality) with the demo school's teachers assigned, so that «Мои педагоги» is not empty; the
+        assignment makes them the tutor of those teachers' routes (support.actions.assign)."""
+        center = User.objects.get(username="demo_center_staff")
+        if AssetMember.objects.filter(person=person, status=MemberStatus.APPROVED).exists():
+            return
+        AssetMember.objects.filter(person=person, status=MemberStatus.NOMINATED).delete()
+        member = support.nominate(
+            center,
+            person,
+            directions=[Direction.ROUTES, Direction.DEFICITS, Direction.CONSULTING],
+            zone=[municipality],
+            note="Демонстрационная запись",
+        )
+        support.approve(
+            center,
+            [member.pk],
+            order_number="1-демо",
+            order_date=datetime.date.today(),
+            justifications={member.pk: "Демонстрационная запись"},
+        )
+        member.refresh_from_db()
+        teachers = Person.objects.filter(employments__organization=school).order_by("last_name", "pk").distinct()
+        for teacher in teachers[:15]:
+            try:
+                support.assign(center, member, teacher, direction=Direction.ROUTES)
+            except support.SupportError:
+                continue  # outside the zone or over a limit: the demo goes on without them
