@@ -3,6 +3,7 @@ pages, items added or linked when a course is confirmed or an event registered f
 school's queue, the teacher told of every decision, a route made by hand — each through the pages."""
 
 import datetime
+import html
 import io
 
 import pytest
@@ -447,13 +448,18 @@ def test_a_route_made_by_hand_is_marked_on_the_page_and_in_the_document(world, c
     assert client.post(f"/routes/new/{other.pk}/", {**data, "basis": "x"}).status_code == 404
     client.force_login(users["municipal_coordinator_in"])
     assert client.get(f"/routes/new/{other.pk}/").status_code == 403
-    # From the routes list: the coordinator's own teachers without an active route.
+    # From the routes list: the teacher is picked by name (the people lookup, within the scope), not from a
+    # list of thousands; someone outside the scope is refused, nothing is made.
     client.force_login(users["school_coordinator_in"])
     page = client.get("/routes/new/").content.decode()
-    assert other.full_name in page and teacher.full_name not in page
+    assert 'data-lookup-url="/lookup/people/"' in page
+    assert other.full_name not in page  # no select of names on the page
     page = client.post("/routes/new/", {**data, "person": world["teachers"][15].pk, "basis": "x"})
-    assert "Выберите корректный вариант" in page.content.decode()
+    assert "Выберите из списка" in page.content.decode()
     assert not Route.objects.filter(person=world["teachers"][15]).exists()
+    # The one with an active route: the action refuses, with its message.
+    page = client.post("/routes/new/", {**data, "person": teacher.pk, "basis": "x"}).content.decode()
+    assert actions.ACTIVE_ROUTE_EXISTS in html.unescape(page)
     client.post(
         "/routes/new/",
         {**data, "person": other.pk, "basis": "диагностика ещё не проводилась", "deficits": []},

@@ -872,8 +872,9 @@ def _resource_to_add(value):
     return MODELS[kind].objects.filter(pk=int(pk)).first()
 
 
-class NewRouteForm(EndNotBeforeStart, BootstrapMixin, djforms.Form):
-    person = djforms.TypedChoiceField(label="Педагог", coerce=int)
+class NewRouteForm(LookupFormMixin, EndNotBeforeStart, BootstrapMixin, djforms.Form):
+    # Picked by name (or full SNILS) among the people the user sees; may_create decides in create_route.
+    person = LookupField("people", label="Педагог")
     basis = djforms.CharField(
         label="Основание",
         max_length=500,
@@ -889,12 +890,10 @@ class NewRouteForm(EndNotBeforeStart, BootstrapMixin, djforms.Form):
     )
     goal = djforms.CharField(label="Цель", widget=djforms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, people=None, **kwargs):
+    def __init__(self, *args, pick_person=True, **kwargs):
         super().__init__(*args, **kwargs)
-        if people is None:
+        if not pick_person:
             del self.fields["person"]
-        else:
-            self.fields["person"].choices = people
 
 
 def route_create(request, person_pk=None):
@@ -902,7 +901,7 @@ def route_create(request, person_pk=None):
     marked as such with its basis: for the person of the card (person_pk), or for one chosen from the user's
     people without an active route."""
     user = request.user
-    person, people = None, None
+    person = None
     if person_pk is not None:
         person = get_object_or_404(Person.objects.visible_to(user), pk=person_pk)
         if not actions.may_create(user, person):
@@ -911,11 +910,9 @@ def route_create(request, person_pk=None):
         if route is not None:
             messages.info(request, actions.ACTIVE_ROUTE_EXISTS)
             return redirect("routes:detail", pk=route.pk)
-    else:
-        people = actions.people_for_new_route(user)
-        if not people:
-            messages.info(request, "Педагогов без действующего маршрута в вашей области доступа нет.")
-            return redirect("routes:list")
+    elif not actions.people_for_new_route(user, limit=1):
+        messages.info(request, "Педагогов без действующего маршрута в вашей области доступа нет.")
+        return redirect("routes:list")
     if request.method == "POST":
         add = _resource_to_add(request.POST.get("add"))
     else:
@@ -923,12 +920,13 @@ def route_create(request, person_pk=None):
     start, end = academic_year()
     form = NewRouteForm(
         request.POST or None,
-        people=people,
+        user=user,
+        pick_person=person is None,
         initial={"start": start, "end": end, "goal": GOAL},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        target = person or Person.objects.visible_to(user).filter(pk=data["person"]).first()
+        target = person or data["person"]
         try:
             if target is None:
                 raise RouteError("Педагог не найден в вашей области доступа.")
