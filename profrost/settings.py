@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "profrost.resources",
     "profrost.routes",
     "profrost.support",
+    "profrost.mentoring",
     "profrost.portal",
 ]
 
@@ -317,6 +318,10 @@ TASKS = {
 # the warning a member's load is flagged (004_… 1.2.4 row 10: «не менее 50 человек»).
 SUPPORT_LOAD_LIMIT = env_int("SUPPORT_LOAD_LIMIT", 250)
 SUPPORT_LOAD_WARNING = env_int("SUPPORT_LOAD_WARNING", 50)
+# Mentoring (profrost.mentoring, docs/mentoring.md §4): the most active mentees one mentor may have, and the
+# latest result in a competence (%) that makes a colleague its competence mentor.
+MENTORING_MENTEE_CAP = env_int("MENTORING_MENTEE_CAP", 3)
+MENTORING_STRONG_PERCENT = env_int("MENTORING_STRONG_PERCENT", 85)
 # The levels of a methodological-competence assessment (e.g. ФИОКО) that meet the inclusion criterion.
 SUPPORT_ASSESSMENT_LEVELS = ("высокий", "повышенный")
 

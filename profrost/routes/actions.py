@@ -26,6 +26,7 @@ from profrost.diagnostics.models import Competence
 from profrost.people.models import Employment, Person
 from profrost.resources.models import ApplicationStatus, Cohort, ProgramStatus
 from profrost.routes.extensions import default_tutors, tutor_refusals
+from profrost.routes.signals import routes_created
 from profrost.routes.models import (
     ACTIVE,
     GOAL,
@@ -606,6 +607,7 @@ def create_route(person, user, start, end, basis, goal="", deficits=()):
     )
     if deficits:
         route.deficits.set(deficits)
+    routes_created.send(sender=Route, person_ids=[person.pk])
     if not is_owner(user, route):
         notify(
             [_teacher(route)],

@@ -7,7 +7,8 @@ taken greedily —
 2. one internship, then events (at most three), by the same rule;
 3. a community line for each competence group in deficit (the community covering most of that group's
    deficits);
-4. a mentor line for a young specialist.
+4. a mentor line for a young specialist (recommended, not obligatory; an active mentoring pair replaces it
+   with its own line — mentoring receives routes_created, docs/mentoring.md §7).
 Every item says why it is there; deficits nothing covers are kept on the route as «непокрытые».
 
 In bulk, for a campaign: every scored participant with deficits and no route yet for that result (and no
@@ -28,6 +29,7 @@ from profrost.resources.matching import Catalog, people_facts
 from profrost.routes.actions import RouteError
 from profrost.routes.extensions import default_tutors
 from profrost.routes.models import ACTIVE, ItemStatus, Route, RouteItem, Section
+from profrost.routes.signals import routes_created
 from profrost.routes.proposals import Proposal, community_form, member_statuses, proposal
 
 DEFAULT_HOURS = 72
@@ -112,10 +114,12 @@ def plan(codes, facts, catalog, start, end, hours=DEFAULT_HOURS, young=False, gr
             Proposal(
                 section=Section.MENTORING,
                 content="Работа с наставником",
-                form="наставничество «педагог — педагог»",
+                form="наставничество «педагог — педагог»: наставника назначает организация",
                 start=start,
                 end=end,
-                reason="молодой специалист (стаж до 3 лет): наставничество обязательно",
+                # a recommendation, not an obligation: the seeds set targets for young teachers in support
+                # forms (004_… 1.2.4 row 4), they do not oblige one (docs/mentoring.md §7)
+                reason="молодой специалист (до 35 лет, стаж до 3 лет): рекомендуется наставничество",
             )
         )
     return proposals, sorted(remaining)
@@ -310,6 +314,7 @@ def generate_for_campaign(
         )
         copy_rows(Route.deficits.through._meta.db_table, ["route_id", "competence_id"], route_deficits)
         copy_rows(Route.uncovered.through._meta.db_table, ["route_id", "competence_id"], route_uncovered)
+        routes_created.send(sender=Route, person_ids=[route.person_id for route in routes])
         _notify_teachers(routes)
         created += len(routes)
         if progress:

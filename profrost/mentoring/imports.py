@@ -1,0 +1,1 @@
+"""Importers of mentoring (`profrost import mentorships FILE`) — docs/mentoring.md §9."""

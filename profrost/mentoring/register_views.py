@@ -1,0 +1,3 @@
+"""Pages — filled in below."""
+
+urlpatterns = []
