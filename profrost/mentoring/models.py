@@ -394,6 +394,9 @@ class MentorshipRouteItem(models.Model):
         verbose_name = "пункт маршрута по наставничеству"
         verbose_name_plural = "пункты маршрутов по наставничеству"
 
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.item}"
+
 
 def mentee_cap():
     """The most active mentees a mentor may have (docs/mentoring.md §4; setting MENTORING_MENTEE_CAP)."""

@@ -26,7 +26,6 @@ from profrost.diagnostics.models import Competence
 from profrost.people.models import Employment, Person
 from profrost.resources.models import ApplicationStatus, Cohort, ProgramStatus
 from profrost.routes.extensions import default_tutors, tutor_refusals
-from profrost.routes.signals import routes_created
 from profrost.routes.models import (
     ACTIVE,
     GOAL,
@@ -38,6 +37,7 @@ from profrost.routes.models import (
     RouteStatus,
 )
 from profrost.routes.proposals import SECTION_OF, kind_of, proposal_for
+from profrost.routes.signals import routes_created
 from profrost.structure.models import Organization
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -29,8 +29,8 @@ from profrost.resources.matching import Catalog, people_facts
 from profrost.routes.actions import RouteError
 from profrost.routes.extensions import default_tutors
 from profrost.routes.models import ACTIVE, ItemStatus, Route, RouteItem, Section
-from profrost.routes.signals import routes_created
 from profrost.routes.proposals import Proposal, community_form, member_statuses, proposal
+from profrost.routes.signals import routes_created
 
 DEFAULT_HOURS = 72
 MAX_EVENTS = 3
