@@ -123,8 +123,18 @@ def test_trial_prints_one_login_per_role_and_demo_logins_need_debug(client):
     assert assigned.filter(person=demo_route.person).exists() and assigned.count() >= 2
     with override_settings(DEBUG=True):  # demo logins work in the trial only
         client.force_login(methodologist)
-        assert demo_route.person.last_name in client.get("/support/my-teachers/").content.decode()
+        r = client.get("/support/my-teachers/")
+        assert r.status_code == 200, (r.status_code, r.get("Location"))
+        assert demo_route.person.last_name in r.content.decode()
         client.logout()
+    # The demo school runs an approved mentoring program; the demo mentor has an active pair with a plan of two
+    # tasks and holds the mentor role through it (issue 13).
+    from profrost.mentoring.models import Mentorship, ProgramStatus
+
+    mentor = User.objects.get(username="demo_mentor")
+    pairs = Mentorship.objects.active().of_mentor(mentor.person_id)
+    assert pairs.exists() and all(p.program.status == ProgramStatus.APPROVED for p in pairs)
+    assert {p.tasks.count() for p in pairs} == {2}
     username, password = lines[0].split()[:2]
     assert User.objects.filter(is_demo=True).count() == 8
     creds = {"username": username, "password": password}

@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from profrost.accounts.models import Role, RoleCode, User
+from profrost.mentoring import actions as mentoring
+from profrost.mentoring.models import MentoringProgram, MentorshipForm
 from profrost.people.models import Person
 from profrost.people.seeding import RegionGenerator
 from profrost.portal.demo import build_demo
@@ -122,7 +124,68 @@ class Command(BaseCommand):
             out.append((username, password, RoleCode(role).label, label))
         if colleague is not None:
             self.demo_asset(colleague, school, municipality)
+        if len(staff) > 1:
+            self.demo_mentoring(school, staff[1])
         return out
+
+    def demo_mentoring(self, school, mentor):
+        """The demo school's approved mentoring program with the demo mentor mentoring the school's young
+        specialists (or, when it has none, the demo teacher) by a personal plan of two tasks, so that «Мои
+        наставляемые» and the young specialists' base are not empty (docs/mentoring.md)."""
+        coordinator = User.objects.get(username="demo_school")
+        if MentoringProgram.objects.filter(organization=school).exists():
+            return
+        today = datetime.date.today()
+        start = datetime.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+        program = mentoring.save_program(
+            coordinator,
+            organization=school,
+            title="Программа наставничества педагогических работников",
+            start=start,
+            end=datetime.date(start.year + 1, 8, 31),
+            forms=[MentorshipForm.TEACHER_TEACHER, MentorshipForm.COMPETENCE, MentorshipForm.GROUP],
+            act_number="15-о",
+            act_date=start,
+        )
+        program = mentoring.approve_program(coordinator, program)
+        young = list(
+            Person.objects.young_specialists(on=today)
+            .filter(employments__organization=school)
+            .exclude(pk=mentor.pk)
+            .order_by("last_name", "pk")
+            .distinct()[:2]
+        )
+        mentees = young or list(
+            Person.objects.filter(employments__organization=school)
+            .exclude(pk=mentor.pk)
+            .order_by("last_name")[:1]
+        )
+        for mentee in mentees:
+            try:
+                pair = mentoring.create_mentorship(
+                    coordinator,
+                    form=MentorshipForm.TEACHER_TEACHER,
+                    mentors=[mentor],
+                    mentees=[mentee],
+                    program=program,
+                    start=start,
+                    end=program.end,
+                    directions="проектирование урока по обновлённым ФГОС, работа с родителями",
+                    order_number="16-о",
+                    order_date=start,
+                    notify_people=False,
+                )
+            except mentoring.MentoringError:
+                continue  # the demo mentor is a young specialist or over the cap: the demo goes on
+            mentoring.save_task(
+                coordinator,
+                pair,
+                title="Посещение и анализ уроков наставника",
+                due=start + datetime.timedelta(60),
+            )
+            mentoring.save_task(
+                coordinator, pair, title="Открытый урок наставляемого", due=today + datetime.timedelta(20)
+            )
 
     def demo_asset(self, person, school, municipality):
         """The demo methodologist in the regional methodological asset (approved by a demo order, serving the
@@ -147,7 +210,9 @@ class Command(BaseCommand):
             justifications={member.pk: "Демонстрационная запись"},
         )
         member.refresh_from_db()
-        teachers = Person.objects.filter(employments__organization=school).order_by("last_name", "pk").distinct()
+        teachers = (
+            Person.objects.filter(employments__organization=school).order_by("last_name", "pk").distinct()
+        )
         for teacher in teachers[:15]:
             try:
                 support.assign(center, member, teacher, direction=Direction.ROUTES)
