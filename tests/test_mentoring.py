@@ -287,3 +287,24 @@ def test_the_route_generator_recommends_a_mentor_without_saying_it_is_obligatory
     proposals, _ = plan([], facts[w["young"].pk], Catalog(START, end), START, end, young=True)
     (line,) = [p for p in proposals if p.section == Section.MENTORING]
     assert "обязательно" not in line.reason and "рекомендуется наставничество" in line.reason
+
+
+@pytest.mark.django_db
+def test_personal_data_exports_the_pairs_and_erasure_removes_the_persons_words(pair_world):
+    from profrost.mentoring.models import MentorshipEvent
+    from profrost.people.personal_data import PARTS
+
+    w = pair_world
+    m = pair(w)
+    task = actions.save_task(w["mentor_user"], m, title="Открытый урок", due=TODAY)
+    actions.mark_task(w["young_user"], task, mark=TaskMark.IN_PROGRESS, comment="готовлю конспект")
+    actions.write_summary(w["young_user"], m, "Мне было трудно с дисциплиной.")
+    part = PARTS["mentoring"]
+    (row,) = part.export(w["young"])["наставничество"]
+    assert row["роль"] == "Наставляемый" and row["участники"] == [w["mentor"].full_name]
+    assert row["задачи"][0]["комментарий наставляемого"] == "готовлю конспект"
+    part.erase(w["young"])
+    m.refresh_from_db()
+    task.refresh_from_db()
+    assert m.reflection == "" and task.mentee_comment == "" and task.title == "Открытый урок"
+    assert not MentorshipEvent.objects.filter(pgh_obj_id=m.pk).exists()

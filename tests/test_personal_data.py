@@ -22,6 +22,7 @@ def test_every_model_with_personal_data_has_a_handler():
             "core",
             "diagnostics",
             "resources",
+            "mentoring",
         ):
             if model._meta.label_lower not in HANDLERS:
                 missing.append(model._meta.label_lower)

@@ -12,6 +12,6 @@ class MentoringConfig(AppConfig):
         # generator's section-3 lines, its permission rules, its importer (`profrost import mentorships`) and
         # receives accounts' user saves (a login of an active mentor gets the mentor role) — docs/architecture.md,
         # "Extension points".
-        from profrost.mentoring import cards, imports, permissions, receivers  # noqa: F401
+        from profrost.mentoring import cards, imports, permissions, personal_data, receivers  # noqa: F401
 
         permissions.register_all()
