@@ -411,6 +411,11 @@ def create_mentorship(
     if program is not None:
         if program.status != ProgramStatus.APPROVED:
             raise MentoringError("Программа наставничества не утверждена")
+        if not (
+            program.organization_id == organization.pk
+            or (program.municipality_id and program.municipality_id == organization.municipality_id)
+        ):
+            raise MentoringError("Программа относится к другой организации")
         if start < program.start or start > program.end or (end is not None and end > program.end):
             raise MentoringError(
                 f"Сроки пары вне периода программы ({_d(program.start)} — {_d(program.end)})"

@@ -1,9 +1,25 @@
+from django.urls import NoReverseMatch, reverse
+
 from profrost.accounts import permissions
 from profrost.accounts.roles import RoleCode
 from profrost.core import rules
 from profrost.core.models import Notification
 from profrost.core.scoping import scope_of
+from profrost.mentoring import permissions as mentoring_permissions
+from profrost.mentoring.workspace import is_mentee
 from profrost.support import permissions as support_permissions
+
+
+def _existing(entries):
+    """The entries whose page exists (a page still being built is left out rather than breaking every page)."""
+    out = []
+    for name, label in entries:
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            continue
+        out.append((name, label))
+    return out
 
 
 def navigation(request):
@@ -43,6 +59,21 @@ def navigation(request):
     # A teacher's own visits and consultations (docs/support.md §8), in the same menu.
     if RoleCode.TEACHER in scope_of(user).roles and user.person_id:
         support.append(("support:my_support", "Мои посещения и консультации"))
+    # Mentoring (docs/mentoring.md §6): the pairs, the programs and the registers of mentors and young specialists
+    # for those who manage it; the mentor's workspace; a mentee's «Мой наставник».
+    mentoring = []
+    if mentoring_permissions.may_manage_mentoring(user):
+        mentoring += [
+            ("mentoring:mentorships", "Пары и группы"),
+            ("mentoring:programs", "Программы наставничества"),
+            ("mentoring:mentors", "База наставников"),
+            ("mentoring:young", "Молодые специалисты"),
+        ]
+    if mentoring_permissions.is_mentor(user):
+        mentoring.append(("mentoring:workspace", "Мои наставляемые"))
+    if is_mentee(user):
+        mentoring.append(("mentoring:my_mentor", "Мой наставник"))
+    mentoring = _existing(mentoring)
     # The bar: links and menus ({"label", "url"} or {"label", "entries": [(url name, label)]}); a menu of one
     # entry is that entry, so that the bar fits a 1366 px screen whatever the roles.
     items = []
@@ -54,6 +85,7 @@ def navigation(request):
         ("Ресурсы", [("resources:programs", "Ресурсы")]),
         ("Маршруты", [("routes:list", "Маршруты")]),
         ("Сопровождение", support),
+        ("Наставничество", mentoring),
         ("Администрирование", admin),
     ):
         if len(entries) == 1:
