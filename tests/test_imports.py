@@ -427,6 +427,7 @@ def test_each_kind_is_loaded_by_whom_its_importer_declares(world):
         "cohort_results",
         "asset",
         "assignments",
+        "mentorships",
     }
     assert all(importer.permission in rules.names() for importer in IMPORTERS.values())
     users = world["users"]
@@ -441,10 +442,15 @@ def test_each_kind_is_loaded_by_whom_its_importer_declares(world):
         "cohort_results",
         "asset",
         "assignments",
+        "mentorships",
     ]
     assert set(importable_kinds(users["center_staff"])) == set(IMPORTERS)
-    assert importable_kinds(users["municipal_coordinator_in"]) == ["organizations", "staff"]  # layer order
-    assert importable_kinds(users["school_coordinator_in"]) == ["staff"]
+    assert importable_kinds(users["municipal_coordinator_in"]) == [
+        "organizations",
+        "staff",
+        "mentorships",
+    ]  # layer order
+    assert importable_kinds(users["school_coordinator_in"]) == ["staff", "mentorships"]
     assert importable_kinds(users["teacher_in"]) == []
     assert rules.allowed(users["school_coordinator_in"], "import_anything")
     assert not rules.allowed(users["teacher_in"], "import_anything")

@@ -777,13 +777,19 @@ def run_import(
     if dry_run or result.out_of_scope or (result.errors and not skip_invalid):
         return result
     to_write = [(r, s) for r, s in classified if s != "unchanged"]
-    with (
-        transaction.atomic(),
-        pghistory.context(
-            user=user.pk if user is not None else None, source=f"import:{kind}", import_job=job_id
-        ),
-    ):
-        importer.write(to_write, lambda done: report(result.total + done, result.total * 2, "запись"))
+    try:
+        with (
+            transaction.atomic(),
+            pghistory.context(
+                user=user.pk if user is not None else None, source=f"import:{kind}", import_job=job_id
+            ),
+        ):
+            importer.write(to_write, lambda done: report(result.total + done, result.total * 2, "запись"))
+    except FileRejected as exc:
+        # The data changed between the check and the write (an importer whose write step goes through an
+        # app's actions refuses then): the transaction is rolled back, nothing is written, the file is refused.
+        result.file_error = str(exc)
+        return result
     result.written = True
     result.created_id = getattr(importer, "created_id", None)
     report(result.total * 2, result.total * 2, "готово")
