@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from profrost.core.scoping import scope_of
 from profrost.core.validators import generated_upload_name
-from profrost.people.models import Employment
+from profrost.people.units import unit_job
 from profrost.structure.models import Organization
 
 
@@ -404,12 +404,6 @@ def mentee_cap():
 
 
 def current_employment(person_id, day=None):
-    """The person's main job on the day (the first by start when none is main), or None."""
-    day = day or datetime.date.today()
-    return (
-        Employment.objects.active_on(day)
-        .filter(person_id=person_id)
-        .select_related("organization", "position")
-        .order_by("-is_main", models.F("start").asc(nulls_first=True), "pk")
-        .first()
-    )
+    """The person's job that places them on the day — the one rule of people.units (main job active on the day,
+    the first by start when none is main), or None."""
+    return unit_job(person_id, day)
