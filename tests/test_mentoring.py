@@ -308,3 +308,23 @@ def test_personal_data_exports_the_pairs_and_erasure_removes_the_persons_words(p
     task.refresh_from_db()
     assert m.reflection == "" and task.mentee_comment == "" and task.title == "Открытый урок"
     assert not MentorshipEvent.objects.filter(pgh_obj_id=m.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_school_coordinator_may_name_a_mentor_from_another_school_of_the_municipality_only(pair_world):
+    """The proposal looks for mentors in the municipality (docs/mentoring.md §4); the school's coordinator does not
+    see them, yet may appoint them — a mentor of another municipality stays refused."""
+    w = pair_world
+    neighbour = make_person(
+        w["schools"][1], last_name="Соседова", category="highest", pedagogical_start=years_ago(12)
+    )
+    far = make_person(
+        w["schools"][7], last_name="Далёкова", category="highest", pedagogical_start=years_ago(12)
+    )
+    assert not Person.objects.visible_to(w["coordinator"]).filter(pk=neighbour.pk).exists()
+    assert pair(w, mentor=neighbour).status == MentorshipStatus.ACTIVE
+    other = make_person(
+        w["school"], last_name="Третья", birth_date=years_ago(23), pedagogical_start=years_ago(0)
+    )
+    with pytest.raises(MentoringError, match="Наставник вне вашей области: Далёкова"):
+        pair(w, mentor=far, mentee=other)

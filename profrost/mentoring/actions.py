@@ -329,6 +329,28 @@ def _people_in_scope(actor, people, what):
         raise MentoringError(f"{what} вне вашей области: {outside[0].short_name}")
 
 
+def _mentors_allowed(actor, mentors, organization, day):
+    """A mentor is someone the actor sees, or a colleague of the pair's municipality: their job on the start day
+    (people.units) is in the organization's municipality — or, for an organization without one, in the
+    organization itself (docs/mentoring.md §2, §4: a school's young specialist may get a mentor from another
+    school of the municipality, whom the school's coordinator does not see)."""
+    ids = [p.pk for p in mentors]
+    seen = set(Person.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
+    for mentor in mentors:
+        if mentor.pk in seen:
+            continue
+        job = current_employment(mentor.pk, day)
+        same = job is not None and (
+            job.organization_id == organization.pk
+            or (
+                organization.municipality_id
+                and job.organization.municipality_id == organization.municipality_id
+            )
+        )
+        if not same:
+            raise MentoringError(f"Наставник вне вашей области: {mentor.short_name}")
+
+
 def young_ids(person_ids, day):
     return set(
         Person.objects.with_facts(on=day)
@@ -400,7 +422,6 @@ def create_mentorship(
             who = next(p for p in mentors if p.pk in both)
             raise MentoringError(f"{who.short_name} не может быть наставником самому себе")
         _people_in_scope(actor, mentees, "Наставляемый")
-        _people_in_scope(actor, mentors, "Наставник")
         if organization is None:
             job = current_employment(mentees[0].pk, start)
             if job is None:
@@ -408,6 +429,7 @@ def create_mentorship(
             organization = job.organization
         if not manages_organization(actor, organization):
             raise MentoringError("Организация вне вашей области: пару назначает её уполномоченный")
+        _mentors_allowed(actor, mentors, organization, start)
     if program is not None:
         if program.status != ProgramStatus.APPROVED:
             raise MentoringError("Программа наставничества не утверждена")
