@@ -3,8 +3,7 @@
 An app imports only from its own layer and the layers below it, never from above, so there is no cycle between
 apps. The lower app offers extension points (profrost.core.extensions: card slots, hooks, signals) where a page
 or an event of its must reach a higher app's data. tests/test_layers.py holds every module of the project to
-this, imports inside functions included. The app still to come (monitoring) takes its place between
-mentoring and portal; monitoring reads everything and only pages read it.
+this, imports inside functions included. Monitoring reads every app below it; only the portal's pages read it.
 """
 
 LAYERS = (
@@ -18,5 +17,6 @@ LAYERS = (
     "routes",  # individual educational routes (ИОМ)
     "support",  # the regional methodological asset: its register, criteria, orders, teachers assigned to members
     "mentoring",  # mentoring programs of organizations, pairs and groups, personal plans, matching, registers
+    "monitoring",  # indicators as data over measures, live computation, snapshots, ratings, recommendations
     "portal",  # the top: pages across apps (start page, navigation) and the embedded trial's demo data
 )

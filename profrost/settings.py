@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "profrost.routes",
     "profrost.support",
     "profrost.mentoring",
+    "profrost.monitoring",
     "profrost.portal",
 ]
 

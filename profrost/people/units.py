@@ -13,6 +13,8 @@ import datetime
 
 from django.db.models import F
 
+from profrost.people.models import Employment
+
 PERSON_UNIT_SQL = """
 SELECT DISTINCT ON (e.person_id)
        e.person_id, e.organization_id, o.municipality_id, mu.district_id, o.region_id, e.position_id,
@@ -36,8 +38,6 @@ LEVEL_COLUMNS = {
 
 def unit_job(person_id, day=None):
     """The person's job that places them on the day (the rule above), or None."""
-    from profrost.people.models import Employment
-
     day = day or datetime.date.today()
     return (
         Employment.objects.active_on(day)
