@@ -120,6 +120,15 @@ SEES = {
     # teacher's municipality, the teacher (A: teacher 0, B: teacher 15; both recorded by center_staff)
     "visit": _row("AB AB A B - - A B - - -"),
     "consultation": _row("AB AB A B - - A B - - -"),
+    # mentoring (docs/mentoring.md §6): a program and a pair of school 0 (A) and of school 7 (B): the units'
+    # coordinators and the center; a pair also its members (A: teacher 0 mentored by teacher 1; B: teacher 15 by
+    # teacher 14 — each teacher persona is their pair's mentee)
+    "mentoring_program": _row("AB AB A B A B - - - - -"),
+    "mentorship": _row("AB AB A B A B A B - - -"),
+    "plan_task": _row("AB AB A B A B A B - - -"),
+    # the proposal of mentors and its applying: their owner only, like a task (A: center_staff's, B: region_admin's)
+    "mentoring_proposal": _row("B A - - - - - - - - -"),
+    "mentoring_applied": _row("B A - - - - - - - - -"),
 }
 
 # Every model of the profrost apps and the kind whose A/B objects cover it (history models: the kind whose
@@ -194,6 +203,24 @@ MODEL_KINDS = {
     "support.Consultation": "consultation",
     "support.ConsultationEvent": "consultation",
     "support.ConsultationTeacher": "consultation",
+    "mentoring.MentoringProgram": "mentoring_program",
+    "mentoring.MentoringProgramEvent": "mentoring_program",
+    "mentoring.Mentorship": "mentorship",
+    "mentoring.MentorshipEvent": "mentorship",
+    "mentoring.MentorshipMember": "mentorship",
+    "mentoring.MentorshipRouteItem": "mentorship",
+    "mentoring.PlanTask": "plan_task",
+    "mentoring.PlanTaskEvent": "plan_task",
+    # the monitoring's indicator sets, indicators and targets are the region's reference data
+    "monitoring.IndicatorSet": "reference",
+    "monitoring.Indicator": "reference",
+    "monitoring.IndicatorEvent": "reference",
+    "monitoring.Target": "reference",
+    "monitoring.ManualValue": "reference",
+    "monitoring.Snapshot": "reference",
+    "monitoring.SnapshotValue": "reference",
+    "monitoring.Recommendation": "reference",
+    "monitoring.RecommendationEvent": "reference",
 }
 
 EDIT_OWN_ROUTE = {
@@ -397,6 +424,39 @@ OBJECT_URLS = {
     # a member's annual report (docs/support.md §16): the center any member's, a member their own (no persona
     # here is either member)
     "support:member_report": U("asset_member", allowed=R),
+    # mentoring (docs/mentoring.md §6): programs and pairs for those who manage mentoring in their units; the
+    # plan's marks and the summary for the pair's members (the teacher personas are the mentees)
+    "mentoring:program": U("mentoring_program"),
+    "mentoring:program_edit": U("mentoring_program", allowed=EDITORS, form=True),
+    "mentoring:program_approve": U("mentoring_program", allowed=EDITORS, method="post", ok=302),
+    "mentoring:program_close": U("mentoring_program", allowed=EDITORS, method="post", ok=302),
+    "mentoring:program_act": U("mentoring_program"),
+    "mentoring:mentorship": U("mentorship"),
+    "mentoring:task_add": U("mentorship", allowed=EDITORS, method="post", ok=302),
+    "mentoring:task_edit": U(
+        "plan_task", lambda o: {"pk": o.mentorship_id, "task_pk": o.pk}, allowed=EDITORS, form=True
+    ),
+    "mentoring:task_delete": U(
+        "plan_task",
+        lambda o: {"pk": o.mentorship_id, "task_pk": o.pk},
+        allowed=EDITORS,
+        method="post",
+        ok=302,
+    ),
+    "mentoring:task_mark": U(
+        "plan_task",
+        lambda o: {"pk": o.mentorship_id, "task_pk": o.pk},
+        allowed={"A": {"teacher_in"}, "B": {"teacher_out"}},
+        method="post",
+        ok=302,
+    ),
+    "mentoring:summary": U(
+        "mentorship", allowed={"A": {"teacher_in"}, "B": {"teacher_out"}}, method="post", ok=302
+    ),
+    "mentoring:mentorship_close": U("mentorship", allowed=EDITORS, method="post", ok=302),
+    "mentoring:proposal": U("mentoring_proposal", allowed=EDITORS),
+    "mentoring:proposal_apply": U("mentoring_proposal", allowed=EDITORS, method="post", ok=302),
+    "mentoring:proposal_applied": U("mentoring_applied", allowed=EDITORS),
 }
 
 # A POST-only page without object parameters: a GET is refused (405) for everyone.
@@ -455,6 +515,15 @@ PLAIN_URLS = {
     "support:my_support": None,
     "support:my_report": {"methodologist"},  # the role's holders (this one is in no asset: an empty page)
     "support:my_activities": R | MC | {"methodologist"},
+    "mentoring:programs": EDITORS,
+    "mentoring:program_create": EDITORS,
+    "mentoring:mentorships": EDITORS,
+    "mentoring:mentorship_create": EDITORS,
+    "mentoring:proposals": EDITORS,
+    "mentoring:workspace": {"mentor"},  # the role's holders (this one mentors nobody: an empty page)
+    "mentoring:my_mentor": None,
+    "mentoring:mentors": EDITORS,
+    "mentoring:young": EDITORS,
 }
 
 # List pages: each object's marker is on the page exactly when the persona sees the object.
@@ -467,6 +536,7 @@ LIST_PAGES = {
     "resources:programs": "program",
     "structure:tree": "municipality",
     "support:register": "asset_member",
+    "mentoring:programs": "mentoring_program",
 }
 # Pages whose data is not the object's own name: the municipality's node lists its organizations (a school
 # coordinator's own one).
@@ -815,6 +885,52 @@ def build_matrix(world):
         consultations.append(consultation)
     pair("visit", *visits)
     pair("consultation", *consultations)
+    from profrost.mentoring.models import (
+        MemberRole,
+        MentoringProgram,
+        Mentorship,
+        MentorshipMember,
+        PlanTask,
+    )
+
+    programs, pairs_, tasks_ = [], [], []
+    for school, mentor, mentee, x in ((schools[0], t[1], a_t, "А"), (schools[7], t[14], b_t, "Б")):
+        program = MentoringProgram.objects.create(
+            organization=school,
+            title=f"Программа наставничества {x}-матрица",
+            start=today - datetime.timedelta(days=30),
+            end=today + datetime.timedelta(days=300),
+            forms=["teacher_teacher"],
+            act_file=ContentFile(b"%PDF-1.4 act", name=f"act-{x}.pdf"),
+        )
+        programs.append(program)
+        m = Mentorship.objects.create(
+            form="teacher_teacher", organization=school, start=today, directions=f"Направления {x}-матрица"
+        )
+        MentorshipMember.objects.create(mentorship=m, person=mentor, role=MemberRole.MENTOR)
+        MentorshipMember.objects.create(mentorship=m, person=mentee, role=MemberRole.MENTEE)
+        pairs_.append(m)
+        tasks_.append(PlanTask.objects.create(mentorship=m, title=f"Задача {x}-матрица", due=today))
+    pair("mentoring_program", *programs)
+    pair("mentorship", *pairs_)
+    pair("plan_task", *tasks_)
+    mentoring_tasks = {"mentoring_proposal": [], "mentoring_applied": []}
+    for u, x in (("center_staff", "А"), ("region_admin", "Б")):
+        for kind, name, content in (
+            (
+                "mentoring_proposal",
+                "mentoring_propose",
+                b'{"day": "%s", "proposals": [], "unmatched": [], "kept": {}, "young": 0}'
+                % today.isoformat().encode(),
+            ),
+            ("mentoring_applied", "mentoring_apply", b'{"source": 0, "created": [], "refused": []}'),
+        ):
+            progress = TaskProgress(kind=name, user=users[u], state="done", message=f"Подбор {x}-матрица")
+            progress.file.save(f"matrix-{name}-{x}.json", ContentFile(content), save=False)
+            progress.save()
+            mentoring_tasks[kind].append(progress)
+    pair("mentoring_proposal", *mentoring_tasks["mentoring_proposal"])
+    pair("mentoring_applied", *mentoring_tasks["mentoring_applied"])
     pair("account", users["teacher_in"], users["teacher_out"])
     pair("role", Role.objects.get(user=users["teacher_in"]), Role.objects.get(user=users["teacher_out"]))
     return o
@@ -853,6 +969,11 @@ def marker(kind, obj):
         "asset_member": lambda: obj.person.last_name,
         "visit": lambda: obj.person.last_name,
         "consultation": lambda: obj.topic,
+        "mentoring_program": lambda: obj.title,
+        "mentorship": lambda: obj.directions,
+        "plan_task": lambda: obj.title,
+        "mentoring_proposal": lambda: obj.message,
+        "mentoring_applied": lambda: obj.message,
         "import_kind": lambda: "",
     }
     return names[kind]() if kind in names else ""

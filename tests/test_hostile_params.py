@@ -50,6 +50,7 @@ PARAMS = {
     "page",
     "plan",
     "position",
+    "program",
     "provider",
     "q",
     "result",
@@ -189,7 +190,72 @@ def _objects(world):
     )
     applied = TaskProgress.objects.create(kind="support_apply", user=users["region_admin"], state="done")
     applied.file.save("a.json", ContentFile(b'{"refused": [[%d, %d, "x"]]}' % (teacher.pk, asset_member.pk)))
+    # Mentoring (docs/mentoring.md): an approved program of school 0 with its act, a pair (teacher 1 mentors
+    # teacher 0) with a plan task, and the region admin's proposal of mentors and its applying.
+    import json
+
+    from profrost.mentoring import actions as mentoring
+    from profrost.mentoring import proposals as mentoring_proposals
+    from profrost.mentoring.models import MentorshipForm
+
+    today = datetime.date.today()
+    program = mentoring.save_program(
+        users["region_admin"],
+        organization=school,
+        title="Враждебная программа",
+        start=today - datetime.timedelta(days=30),
+        end=today + datetime.timedelta(days=300),
+        forms=[MentorshipForm.TEACHER_TEACHER],
+        act_number="1",
+        act_date=today,
+        act_file=ContentFile(b"%PDF-1.4 act", name="act.pdf"),
+    )
+    program = mentoring.approve_program(users["region_admin"], program)
+    mentorship = mentoring.create_mentorship(
+        users["region_admin"],
+        form=MentorshipForm.TEACHER_TEACHER,
+        mentors=[world["teachers"][1]],
+        mentees=[teacher],
+        program=program,
+        start=today,
+        notify_people=False,
+    )
+    plan_task = mentoring.save_task(users["region_admin"], mentorship, title="Враждебная задача", due=today)
+    outcome = mentoring_proposals.propose(users["region_admin"], day=today)
+    mentoring_proposal = TaskProgress.objects.create(
+        kind="mentoring_propose", user=users["region_admin"], state="done"
+    )
+    mentoring_proposal.file.save(
+        "mp.json",
+        ContentFile(
+            json.dumps(
+                {
+                    "day": today.isoformat(),
+                    "municipality": None,
+                    "organization": None,
+                    "proposals": [p.as_row() for p in outcome.proposals],
+                    "unmatched": [u.as_row() for u in outcome.unmatched],
+                    "kept": outcome.kept,
+                    "young": outcome.young,
+                }
+            ).encode()
+        ),
+    )
+    mentoring_applied = TaskProgress.objects.create(
+        kind="mentoring_apply", user=users["region_admin"], state="done"
+    )
+    mentoring_applied.file.save(
+        "ma.json",
+        ContentFile(
+            json.dumps({"source": mentoring_proposal.pk, "created": [], "refused": [[0, "x"]]}).encode()
+        ),
+    )
     return {
+        "mentoring_program": program,
+        "mentorship": mentorship,
+        "plan_task": plan_task,
+        "mentoring_proposal": mentoring_proposal,
+        "mentoring_applied": mentoring_applied,
         "proposal": proposal,
         "applied": applied,
         "visit": visit,
@@ -316,6 +382,13 @@ PATH_ARGS = {
         {"pk": o["asset_member"].order_id, "fmt": "x"},
     ],
     "resources:cohort_deficits": lambda o, p: [{"pk": o["cohort"].pk}],
+    "mentoring:program": lambda o, p: [{"pk": o["mentoring_program"].pk}],
+    "mentoring:program_edit": lambda o, p: [{"pk": o["mentoring_program"].pk}],
+    "mentoring:program_act": lambda o, p: [{"pk": o["mentoring_program"].pk}],
+    "mentoring:mentorship": lambda o, p: [{"pk": o["mentorship"].pk}],
+    "mentoring:task_edit": lambda o, p: [{"pk": o["mentorship"].pk, "task_pk": o["plan_task"].pk}],
+    "mentoring:proposal": lambda o, p: [{"pk": o["mentoring_proposal"].pk}],
+    "mentoring:proposal_applied": lambda o, p: [{"pk": o["mentoring_applied"].pk}],
     "lookup": lambda o, p: [
         {"name": name} for name in ("people", "organizations", "tutors", "applicants", "x")
     ],

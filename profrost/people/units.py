@@ -11,7 +11,7 @@ rule for one person in Python code paths that need an Employment row.
 
 import datetime
 
-from django.db.models import F
+from django.db.models import F, OuterRef
 
 from profrost.people.models import Employment
 
@@ -36,6 +36,15 @@ LEVEL_COLUMNS = {
 }
 
 
+UNIT_ORDER = ("-is_main", F("start").asc(nulls_first=True), "pk")
+
+
+def unit_jobs(day, person_ref="pk"):
+    """The rule as a correlated queryset of the person's jobs held on `day`, the unit job first (take
+    `.values(field)[:1]` in a Subquery) — for the ORM's set-wise queries (the registers)."""
+    return Employment.objects.active_on(day).filter(person=OuterRef(person_ref)).order_by(*UNIT_ORDER)
+
+
 def unit_job(person_id, day=None):
     """The person's job that places them on the day (the rule above), or None."""
     day = day or datetime.date.today()
@@ -43,6 +52,6 @@ def unit_job(person_id, day=None):
         Employment.objects.active_on(day)
         .filter(person_id=person_id)
         .select_related("organization", "position")
-        .order_by("-is_main", F("start").asc(nulls_first=True), "pk")
+        .order_by(*UNIT_ORDER)
         .first()
     )

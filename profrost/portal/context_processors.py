@@ -68,6 +68,7 @@ def navigation(request):
             ("mentoring:programs", "Программы наставничества"),
             ("mentoring:mentors", "База наставников"),
             ("mentoring:young", "Молодые специалисты"),
+            ("mentoring:proposals", "Подбор наставников"),
         ]
     if mentoring_permissions.is_mentor(user):
         mentoring.append(("mentoring:workspace", "Мои наставляемые"))
