@@ -46,6 +46,7 @@ PARAMS = {
     "municipality",
     "name",
     "next",
+    "on",
     "organization",
     "page",
     "plan",
@@ -65,6 +66,7 @@ PARAMS = {
     "year",
     "young",
     "uncovered",
+    "unsupported",
 }
 HOSTILE = [
     "a\x00b",
