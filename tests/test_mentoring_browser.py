@@ -90,7 +90,8 @@ def test_young_base_proposal_plan_marks_close_and_both_routes(world, live_server
     # The mentor adds a task to the plan from the workspace.
     context, page = _login(browser, live_server, "olga")
     page.goto(f"{live_server.url}/mentoring/my/")
-    page.get_by_role("link", name="Молодцова", exact=False).first.click()
+    assert "Молодцова" in page.inner_text("main")
+    page.click(f"a[href='/mentoring/pairs/{pair.pk}/']")
     page.wait_for_load_state()
     page.fill("#id_task_title", "Открытый урок по теме «Дроби»")
     page.fill("#id_task_due", (TODAY + datetime.timedelta(days=14)).isoformat())
@@ -114,7 +115,8 @@ def test_young_base_proposal_plan_marks_close_and_both_routes(world, live_server
     # The curator (a teacher of the school, no coordinator role) closes the pair successfully.
     context, page = _login(browser, live_server, "vera")
     page.goto(f"{live_server.url}/mentoring/programs/{program.pk}/")
-    page.get_by_role("link", name="Молодцова", exact=False).first.click()
+    assert "Молодцова" in page.inner_text("main")
+    page.click(f"a[href='/mentoring/pairs/{pair.pk}/']")
     page.wait_for_load_state()
     page.check("#close-form input[name=outcome][value=done]")
     page.click("#close-form button[type=submit]")
