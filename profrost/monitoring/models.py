@@ -14,10 +14,12 @@ rating: its `SnapshotValue` rows never change after publication (a trigger refus
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from profrost.core.scoping import scope_of
+from profrost.monitoring.measures import MEASURES
 from profrost.monitoring.permissions import may_view_monitoring
 
 
@@ -94,6 +96,33 @@ class Indicator(models.Model):
     def is_share(self):
         return self.unit == ValueUnit.PERCENT
 
+    def clean(self):
+        """An indicator is composed of two measures of the catalogue (docs/monitoring.md §1): known codes, of the
+        same subject for a share (people over people, organizations over organizations); a count has no
+        denominator; a yes/no indicator has no measures (its value is entered by hand)."""
+        errors = {}
+        for field in ("numerator", "denominator"):
+            code = getattr(self, field)
+            if code and code not in MEASURES:
+                errors[field] = f"Неизвестная мера: {code[:40]}"
+        if errors:
+            raise ValidationError(errors)
+        num, den = MEASURES.get(self.numerator), MEASURES.get(self.denominator)
+        if self.unit == ValueUnit.YESNO and (num or den):
+            raise ValidationError("Показатель «да/нет» вносится вручную и не составляется из мер")
+        if self.unit == ValueUnit.COUNT and den:
+            raise ValidationError({"denominator": "У количества нет знаменателя"})
+        if self.unit in (ValueUnit.PERCENT, ValueUnit.RATIO):
+            if num and not den:
+                raise ValidationError({"denominator": "Укажите меру знаменателя"})
+            if num and den and self.unit == ValueUnit.PERCENT and num.subject != den.subject:
+                raise ValidationError(
+                    f"Числитель и знаменатель доли — меры разного рода: «{num.name}» ({num.subject}) и "
+                    f"«{den.name}» ({den.subject}); доля считается только из однородных мер"
+                )
+        if not self.levels or any(level not in Level.values for level in self.levels):
+            raise ValidationError({"levels": "Выберите уровни, на которых считается показатель"})
+
 
 class Target(models.Model):
     """The target of an indicator for a period: `period` is a core.periods code («2025-2026», «2026-H1»,
@@ -111,6 +140,15 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.indicator.code}: {self.value}"
+
+    def clean(self):
+        """A share's target lies in 0…100 %; any target is not negative (docs/monitoring.md §1)."""
+        if self.value is None:
+            return
+        if self.value < 0:
+            raise ValidationError({"value": "Целевое значение не может быть отрицательным"})
+        if self.indicator_id and self.indicator.unit == ValueUnit.PERCENT and self.value > 100:
+            raise ValidationError({"value": "Целевое значение доли — от 0 до 100 %"})
 
 
 class ManualValue(models.Model):
