@@ -11,6 +11,7 @@ from profrost.core.lookups import LookupField, LookupFormMixin
 from profrost.diagnostics.models import Competence
 from profrost.mentoring.actions import LONG_TEXT_MAX, TEXT_MAX
 from profrost.mentoring.models import (
+    MemberRole,
     MentoringProgram,
     MentorshipForm,
     MentorshipStatus,
@@ -299,7 +300,7 @@ class TaskForm(BootstrapMixin, forms.Form):
             )
 
 
-SIDES = [("mentor", "наставник"), ("mentee", "наставляемый")]
+SIDES = [(MemberRole.MENTOR, "наставник"), (MemberRole.MENTEE, "наставляемый")]
 
 
 class MarkForm(BootstrapMixin, forms.Form):

@@ -162,7 +162,7 @@ def _row_view(i, row, people, orgs, codes, labels, visible):
         "index": i,
         "form": labels.get(form, form),
         "between": form == MentorshipForm.SCHOOL_SCHOOL,
-        "mentor": people.get(mentor),
+        "mentor_person": people.get(mentor),
         "mentee": people.get(mentee),
         "mentee_visible": mentee in visible,
         "organization": orgs.get(org),
@@ -321,7 +321,7 @@ def proposal_applied(request, pk):
         def view(row):
             return {
                 "form": labels.get(row[0], row[0] or "—"),
-                "mentor": people.get(row[1]),
+                "mentor_person": people.get(row[1]),
                 "mentee": people.get(row[2]),
                 "organization": orgs.get(row[3]),
                 "mentor_organization": orgs.get(row[4]),

@@ -37,7 +37,6 @@ SUBJECT_NAMES = {PEOPLE: "педагоги", ORGANIZATIONS: "организац�
 EDUCATIONAL_KINDS = ("school", "kindergarten", "additional_education")
 HIGH_LEVELS = ("высокий", "повышенный")
 DEVELOPED_ROUTES = ("approved", "in_progress", "done", "partial")
-HIGHEST_CATEGORIES = ("highest", "methodologist", "mentor")
 SITE_KINDS = ("internship_site", "innovation_site", "approbation_site")
 
 
