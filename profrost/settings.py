@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "pghistory",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "profrost.core",
     "profrost.accounts",
     "profrost.structure",
@@ -160,6 +163,27 @@ def _database():
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The monitoring's read-only JSON API (profrost.monitoring.api, docs/monitoring.md §12): a token (created by
+# `profrost monitoring token LOGIN`) or the session, only for users who may view the monitoring.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ПрофРост API мониторинга",
+    "DESCRIPTION": "Показатели, их значения и рейтинги мониторинга (только чтение).",
+    "VERSION": "1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"Level": "profrost.monitoring.models.Level"},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -323,6 +347,13 @@ SUPPORT_LOAD_WARNING = env_int("SUPPORT_LOAD_WARNING", 50)
 # latest result in a competence (%) that makes a colleague its competence mentor.
 MENTORING_MENTEE_CAP = env_int("MENTORING_MENTEE_CAP", 3)
 MENTORING_STRONG_PERCENT = env_int("MENTORING_STRONG_PERCENT", 85)
+# The monitoring (profrost.monitoring, docs/monitoring.md §8–§9): the rating's rule («capped_mean» — the weighted
+# mean of min(value ÷ target, 1); «met_share» — the weighted share of targets met), whether an indicator without a
+# value is left out of a municipality's score (else it scores 0), and the days a municipality has to answer an
+# addressed recommendation.
+MONITORING_RATING_RULE = os.environ.get("MONITORING_RATING_RULE", "capped_mean")
+MONITORING_RATING_SKIP_MISSING = env_bool("MONITORING_RATING_SKIP_MISSING", False)
+MONITORING_ANSWER_DAYS = env_int("MONITORING_ANSWER_DAYS", 30)
 # The levels of a methodological-competence assessment (e.g. ФИОКО) that meet the inclusion criterion.
 SUPPORT_ASSESSMENT_LEVELS = ("высокий", "повышенный")
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("support/", include("profrost.support.urls")),
     path("mentoring/", include("profrost.mentoring.urls")),
     path("monitoring/", include("profrost.monitoring.urls")),
+    path("api/", include("profrost.monitoring.api_urls")),
     path("journal/", portal_views.journal_list, name="journal"),
     path("downloads/<int:pk>/", core_views.download_status, name="download"),
     path("downloads/<int:pk>/file/", core_views.download_file, name="download_file"),

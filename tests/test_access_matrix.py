@@ -36,6 +36,14 @@ PUBLIC = {
     "accounts:invitation": ({"uidb64": "MQ", "token": "not-a-token"}, 200),
     "accounts:oidc_start": ({}, 404),
     "accounts:oidc_callback": ({}, 404),
+    # the monitoring's API answers 401 in JSON rather than sending to a sign-in page; who may use it
+    # (may_view_monitoring, tokens) is tested in tests/test_monitoring_api.py
+    "api:monitoring_sets": ({}, 401),
+    "api:monitoring_set_indicators": ({"code": "004"}, 401),
+    "api:monitoring_values": ({}, 401),
+    "api:monitoring_snapshots": ({}, 401),
+    "api:monitoring_snapshot": ({"pk": 1}, 401),
+    "api:schema": ({}, 401),
 }
 
 R = {"region_admin", "center_staff"}
@@ -129,6 +137,15 @@ SEES = {
     # the proposal of mentors and its applying: their owner only, like a task (A: center_staff's, B: region_admin's)
     "mentoring_proposal": _row("B A - - - - - - - - -"),
     "mentoring_applied": _row("B A - - - - - - - - -"),
+    # the monitoring (docs/monitoring.md §6): its numbers are open to everyone who may view the monitoring — the
+    # region's staff and the coordinators — for every unit (A: set 004 / its indicator 1 / municipality 0 / the
+    # 2024 report; B: set 000 / indicator 9 / municipality 3 / the 2025 report); a recommendation to a municipality
+    # to the center and that municipality's coordinator (A: municipality 0, B: municipality 3)
+    "indicator_set": _row("AB AB AB AB AB AB - - - - -"),
+    "indicator": _row("AB AB AB AB AB AB - - - - -"),
+    "monitoring_unit": _row("AB AB AB AB AB AB - - - - -"),
+    "snapshot": _row("AB AB AB AB AB AB - - - - -"),
+    "recommendation": _row("AB AB A B - - - - - - -"),
 }
 
 # Every model of the profrost apps and the kind whose A/B objects cover it (history models: the kind whose
@@ -211,16 +228,15 @@ MODEL_KINDS = {
     "mentoring.MentorshipRouteItem": "mentorship",
     "mentoring.PlanTask": "plan_task",
     "mentoring.PlanTaskEvent": "plan_task",
-    # the monitoring's indicator sets, indicators and targets are the region's reference data
-    "monitoring.IndicatorSet": "reference",
-    "monitoring.Indicator": "reference",
-    "monitoring.IndicatorEvent": "reference",
-    "monitoring.Target": "reference",
-    "monitoring.ManualValue": "reference",
-    "monitoring.Snapshot": "reference",
-    "monitoring.SnapshotValue": "reference",
-    "monitoring.Recommendation": "reference",
-    "monitoring.RecommendationEvent": "reference",
+    "monitoring.IndicatorSet": "indicator_set",
+    "monitoring.Indicator": "indicator",
+    "monitoring.IndicatorEvent": "indicator",
+    "monitoring.Target": "indicator",
+    "monitoring.ManualValue": "indicator",
+    "monitoring.Snapshot": "snapshot",
+    "monitoring.SnapshotValue": "snapshot",
+    "monitoring.Recommendation": "recommendation",
+    "monitoring.RecommendationEvent": "recommendation",
 }
 
 EDIT_OWN_ROUTE = {
@@ -457,6 +473,16 @@ OBJECT_URLS = {
     "mentoring:proposal": U("mentoring_proposal", allowed=EDITORS),
     "mentoring:proposal_apply": U("mentoring_proposal", allowed=EDITORS, method="post", ok=302),
     "mentoring:proposal_applied": U("mentoring_applied", allowed=EDITORS),
+    # the monitoring (docs/monitoring.md §6): reading for those who see it, changing for the region's staff
+    "monitoring:indicator": U("indicator"),
+    "monitoring:manual_value": U("indicator", allowed=R, method="post", ok=302),
+    "monitoring:unit": U("monitoring_unit", lambda o: {"level": "municipality", "pk": o.pk}),
+    "monitoring:snapshot": U("snapshot"),
+    "monitoring:recommendation": U("recommendation"),
+    "monitoring:set": U("indicator_set"),
+    "monitoring:set_choose": U("indicator_set", allowed=R, method="post", ok=302),
+    "monitoring:set_target": U("indicator_set", allowed=R, method="post", ok=302),
+    "monitoring:indicator_add": U("indicator_set", allowed=R, method="post", ok=302),
 }
 
 # A POST-only page without object parameters: a GET is refused (405) for everyone.
@@ -524,6 +550,17 @@ PLAIN_URLS = {
     "mentoring:my_mentor": None,
     "mentoring:mentors": EDITORS,
     "mentoring:young": EDITORS,
+    "monitoring:dashboard": EDITORS,
+    "monitoring:behind": EDITORS,  # without a number: back to the dashboard
+    "monitoring:rating": EDITORS,
+    "monitoring:rating_publish": POST_ONLY,
+    "monitoring:snapshots": EDITORS,
+    "monitoring:snapshot_publish": POST_ONLY,
+    "monitoring:recommendations": EDITORS,
+    "monitoring:recommendations_draft": POST_ONLY,
+    "monitoring:report": EDITORS,
+    "monitoring:sets": EDITORS,
+    "monitoring:set_create": POST_ONLY,
 }
 
 # List pages: each object's marker is on the page exactly when the persona sees the object.
@@ -931,6 +968,54 @@ def build_matrix(world):
             mentoring_tasks[kind].append(progress)
     pair("mentoring_proposal", *mentoring_tasks["mentoring_proposal"])
     pair("mentoring_applied", *mentoring_tasks["mentoring_applied"])
+    from profrost.monitoring.models import Indicator, IndicatorSet, Recommendation, Snapshot, SnapshotValue
+
+    sets = [IndicatorSet.objects.get(code="004"), IndicatorSet.objects.get(code="000")]
+    pair("indicator_set", *sets)
+    first = Indicator.objects.get(indicator_set=sets[0], code="1")
+    pair("indicator", first, Indicator.objects.get(indicator_set=sets[0], code="9"))
+    pair("monitoring_unit", muns[0], muns[3])
+    snapshots = []
+    for year in (2024, 2025):
+        snap = Snapshot.objects.create(
+            kind="report",
+            indicator_set=sets[0],
+            level="municipality",
+            period=str(year),
+            start=datetime.date(year, 1, 1),
+            end=datetime.date(year, 12, 31),
+            title=f"Отчёт мониторинга {year}-матрица",
+            published_by=users["region_admin"],
+        )
+        SnapshotValue.objects.create(
+            snapshot=snap,
+            indicator=first,
+            indicator_code="1",
+            indicator_name=first.name,
+            unit_id=muns[0].pk,
+            unit_name=muns[0].name,
+            numerator=1,
+            denominator=4,
+            value=25,
+            target=40,
+            met=False,
+        )
+        snapshots.append(snap)
+    pair("snapshot", *snapshots)
+    pair(
+        "recommendation",
+        *[
+            Recommendation.objects.create(
+                snapshot=snapshots[0],
+                indicator=first,
+                municipality=mun,
+                text=f"Рекомендация мониторинга {x}-матрица",
+                status="sent",
+                answer_due=today + datetime.timedelta(days=30),
+            )
+            for mun, x in ((muns[0], "А"), (muns[3], "Б"))
+        ],
+    )
     pair("account", users["teacher_in"], users["teacher_out"])
     pair("role", Role.objects.get(user=users["teacher_in"]), Role.objects.get(user=users["teacher_out"]))
     return o
@@ -974,6 +1059,11 @@ def marker(kind, obj):
         "plan_task": lambda: obj.title,
         "mentoring_proposal": lambda: obj.message,
         "mentoring_applied": lambda: obj.message,
+        "indicator_set": lambda: obj.name,
+        "indicator": lambda: obj.name[:60],
+        "monitoring_unit": lambda: obj.name,
+        "snapshot": lambda: obj.title,
+        "recommendation": lambda: obj.text,
         "import_kind": lambda: "",
     }
     return names[kind]() if kind in names else ""

@@ -434,10 +434,10 @@ def test_the_scheduler_runs_the_daily_jobs_then_waits_for_remind_at(tmp_path, pr
     )
     assert ran.returncode == 99, ran.stderr
     lines = calls.read_text().splitlines()
-    assert lines[:2] == ["profrost routes remind", "profrost clearsessions"]
+    assert lines[:3] == ["profrost routes remind", "profrost monitoring remind", "profrost clearsessions"]
     # A failed job is reported and the loop goes on to the next day.
     assert ("failed" in ran.stderr) == bool(profrost_status)
-    waited = int(lines[2].removeprefix("sleep "))
+    waited = int(lines[3].removeprefix("sleep "))
     target = now.replace(hour=int(at[:2]), minute=int(at[3:]), second=0, microsecond=0)
     if target <= now:
         target += timedelta(days=1)
@@ -473,6 +473,7 @@ def test_systemd_units_run_web_worker_and_the_daily_reminder():
     daily = _unit(units / "profrost-daily.service")
     assert ("Service", "Type", "oneshot") in daily
     assert ("Service", "ExecStart", "/opt/profrost/venv/bin/profrost routes remind") in daily
+    assert ("Service", "ExecStart", "/opt/profrost/venv/bin/profrost monitoring remind") in daily
     timer = _unit(units / "profrost-daily.timer")
     assert ("Timer", "OnCalendar", "*-*-* 07:00:00") in timer and ("Timer", "Persistent", "true") in timer
     for entries in (web, worker, daily):

@@ -29,6 +29,7 @@ PARAMS = {
     "by",
     "campaign",
     "category",
+    "changed",
     "cohort",
     "competence",
     "direction",
@@ -38,6 +39,7 @@ PARAMS = {
     "form",
     "format",
     "hours_max",
+    "indicator",
     "hours_min",
     "job",
     "kind",
@@ -48,7 +50,10 @@ PARAMS = {
     "next",
     "on",
     "organization",
+    "overdue",
     "page",
+    "page_size",
+    "period",
     "plan",
     "position",
     "program",
@@ -56,6 +61,8 @@ PARAMS = {
     "q",
     "result",
     "role",
+    "set",
+    "side",
     "sort",
     "start",
     "status",
@@ -63,9 +70,11 @@ PARAMS = {
     "person",
     "user",
     "view",
+    "within",
     "year",
     "young",
     "uncovered",
+    "unit",
     "unsupported",
 }
 HOSTILE = [
@@ -257,7 +266,27 @@ def _objects(world):
             json.dumps({"source": mentoring_proposal.pk, "created": [], "refused": [[0, "x"]]}).encode()
         ),
     )
+    # Monitoring (docs/monitoring.md): a published report of 2025 with a sent recommendation to municipality 0
+    from profrost.monitoring.models import Indicator, IndicatorSet, Recommendation, Snapshot
+
+    indicator = Indicator.objects.get(indicator_set__code="004", code="1")
+    snapshot = Snapshot.objects.create(
+        kind="report",
+        indicator_set=IndicatorSet.objects.get(code="004"),
+        level="municipality",
+        period="2025",
+        start=datetime.date(2025, 1, 1),
+        end=datetime.date(2025, 12, 31),
+        title="Враждебный отчёт",
+        published_by=users["region_admin"],
+    )
+    recommendation = Recommendation.objects.create(
+        snapshot=snapshot, indicator=indicator, municipality=municipality, text="x", status="sent"
+    )
     return {
+        "indicator": indicator,
+        "snapshot": snapshot,
+        "recommendation": recommendation,
         "mentoring_program": program,
         "mentorship": mentorship,
         "plan_task": plan_task,
@@ -396,6 +425,15 @@ PATH_ARGS = {
     "mentoring:task_edit": lambda o, p: [{"pk": o["mentorship"].pk, "task_pk": o["plan_task"].pk}],
     "mentoring:proposal": lambda o, p: [{"pk": o["mentoring_proposal"].pk}],
     "mentoring:proposal_applied": lambda o, p: [{"pk": o["mentoring_applied"].pk}],
+    "monitoring:indicator": lambda o, p: [{"pk": o["indicator"].pk}],
+    "monitoring:unit": lambda o, p: [
+        {"level": "municipality", "pk": o["municipality"].pk},
+        {"level": "organization", "pk": o["school"].pk},
+        {"level": "x", "pk": 1},
+    ],
+    "monitoring:snapshot": lambda o, p: [{"pk": o["snapshot"].pk}],
+    "monitoring:recommendation": lambda o, p: [{"pk": o["recommendation"].pk}],
+    "monitoring:set": lambda o, p: [{"pk": o["indicator"].indicator_set_id}],
     "lookup": lambda o, p: [
         {"name": name} for name in ("people", "organizations", "tutors", "applicants", "x")
     ],

@@ -55,7 +55,9 @@ class Period:
         if self.kind == "academic_year":
             return academic_year(self.start.year - 1)
         if self.kind == "half_year":
-            return half_year(self.start.year - 1, 2) if self.start.month == 1 else half_year(self.start.year, 1)
+            return (
+                half_year(self.start.year - 1, 2) if self.start.month == 1 else half_year(self.start.year, 1)
+            )
         if self.kind == "year":
             return calendar_year(self.start.year - 1)
         length = self.end - self.start

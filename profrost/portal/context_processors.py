@@ -1,5 +1,3 @@
-from django.urls import NoReverseMatch, reverse
-
 from profrost.accounts import permissions
 from profrost.accounts.roles import RoleCode
 from profrost.core import rules
@@ -7,19 +5,8 @@ from profrost.core.models import Notification
 from profrost.core.scoping import scope_of
 from profrost.mentoring import permissions as mentoring_permissions
 from profrost.mentoring.workspace import is_mentee
+from profrost.monitoring.permissions import may_view_monitoring
 from profrost.support import permissions as support_permissions
-
-
-def _existing(entries):
-    """The entries whose page exists (a page still being built is left out rather than breaking every page)."""
-    out = []
-    for name, label in entries:
-        try:
-            reverse(name)
-        except NoReverseMatch:
-            continue
-        out.append((name, label))
-    return out
 
 
 def navigation(request):
@@ -74,7 +61,19 @@ def navigation(request):
         mentoring.append(("mentoring:workspace", "Мои наставляемые"))
     if is_mentee(user):
         mentoring.append(("mentoring:my_mentor", "Мой наставник"))
-    mentoring = _existing(mentoring)
+    # The monitoring (docs/monitoring.md §6): the indicators for the region's staff and the coordinators.
+    monitoring = (
+        [
+            ("monitoring:dashboard", "Показатели"),
+            ("monitoring:rating", "Рейтинг муниципалитетов"),
+            ("monitoring:recommendations", "Адресные рекомендации"),
+            ("monitoring:snapshots", "Опубликованные срезы"),
+            ("monitoring:report", "Отчёт мониторинга"),
+            ("monitoring:sets", "Наборы показателей"),
+        ]
+        if may_view_monitoring(user)
+        else []
+    )
     # The bar: links and menus ({"label", "url"} or {"label", "entries": [(url name, label)]}); a menu of one
     # entry is that entry, so that the bar fits a 1366 px screen whatever the roles.
     items = []
@@ -87,6 +86,7 @@ def navigation(request):
         ("Маршруты", [("routes:list", "Маршруты")]),
         ("Сопровождение", support),
         ("Наставничество", mentoring),
+        ("Мониторинг", monitoring),
         ("Администрирование", admin),
     ):
         if len(entries) == 1:
