@@ -62,12 +62,15 @@ def make_user(username, role=None, password="Пароль-для-теста-2024
 
 
 def ensure_reference_data():
-    """Positions and subjects come from a data migration; a transactional test's flush removes them."""
+    """Positions, subjects and the indicator sets come from data migrations; a transactional test's flush removes
+    them."""
     import importlib
 
     from django.apps import apps
 
     importlib.import_module("profrost.people.migrations.0003_reference_data").load(apps, None)
+    # the monitoring's shipped indicator sets (docs/monitoring.md §1), also data of a migration
+    importlib.import_module("profrost.monitoring.migrations.0002_shipped_sets").load(apps, None)
 
 
 def build_world():
