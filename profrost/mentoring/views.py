@@ -249,32 +249,30 @@ def program_detail(request, pk):
     )
 
 
-@require_POST
-def program_approve(request, pk):
+def _program_step(request, pk, step, done):
+    """Approve or close a program (POST): the action's refusal is the page's message."""
     user = request.user
     _require(permissions.may_manage_mentoring(user))
     program = _program(request, pk)
     try:
-        actions.approve_program(user, program, request=request)
+        step(user, program, request=request)
     except MentoringError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Программа утверждена: по ней можно назначать пары и группы.")
+        messages.success(request, done)
     return redirect("mentoring:program", pk=program.pk)
+
+
+@require_POST
+def program_approve(request, pk):
+    return _program_step(
+        request, pk, actions.approve_program, "Программа утверждена: по ней можно назначать пары и группы."
+    )
 
 
 @require_POST
 def program_close(request, pk):
-    user = request.user
-    _require(permissions.may_manage_mentoring(user))
-    program = _program(request, pk)
-    try:
-        actions.close_program(user, program, request=request)
-    except MentoringError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Программа завершена.")
-    return redirect("mentoring:program", pk=program.pk)
+    return _program_step(request, pk, actions.close_program, "Программа завершена.")
 
 
 def program_act(request, pk):
@@ -587,30 +585,36 @@ def _plan_url(m):
     return reverse("mentoring:mentorship", args=[m.pk]) + "#plan"
 
 
+def _saved_task(request, m, form, task, done):
+    """Save a valid task form through the action; its refusal becomes the form's error (False)."""
+    data = form.cleaned_data
+    try:
+        actions.save_task(
+            request.user,
+            m,
+            task=task,
+            title=data["title"],
+            due=data["due"],
+            start=data["start"],
+            competence=data["competence"],
+            expected_result=data["expected_result"],
+            request=request,
+        )
+    except MentoringError as exc:
+        form.add_error(None, str(exc))
+        return False
+    messages.success(request, done)
+    return True
+
+
 @require_POST
 def task_add(request, pk):
     user = request.user
     m = _pair(request, pk)
     _require(_may_plan(user, m, actions.role_in(user, m)))
     form = TaskForm(request.POST, auto_id="id_task_%s")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.save_task(
-                user,
-                m,
-                title=data["title"],
-                due=data["due"],
-                start=data["start"],
-                competence=data["competence"],
-                expected_result=data["expected_result"],
-                request=request,
-            )
-        except MentoringError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Задача добавлена в план.")
-            return redirect(_plan_url(m))
+    if form.is_valid() and _saved_task(request, m, form, None, "Задача добавлена в план."):
+        return redirect(_plan_url(m))
     return _pair_page(request, m, task_form=form)
 
 
@@ -620,25 +624,12 @@ def task_edit(request, pk, task_pk):
     task = _task(m, task_pk)
     _require(_may_plan(user, m, actions.role_in(user, m)))
     form = TaskForm(request.POST or None, task=task)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.save_task(
-                user,
-                m,
-                task=task,
-                title=data["title"],
-                due=data["due"],
-                start=data["start"],
-                competence=data["competence"],
-                expected_result=data["expected_result"],
-                request=request,
-            )
-        except MentoringError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Задача изменена.")
-            return redirect(_plan_url(m))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _saved_task(request, m, form, task, "Задача изменена.")
+    ):
+        return redirect(_plan_url(m))
     return render(request, "mentoring/task_form.html", {"m": m, "task": task, "form": form})
 
 
