@@ -70,7 +70,8 @@ def ensure_reference_data():
 
     importlib.import_module("profrost.people.migrations.0003_reference_data").load(apps, None)
     # the monitoring's shipped indicator sets (docs/monitoring.md §1), also data of a migration
-    importlib.import_module("profrost.monitoring.migrations.0002_shipped_sets").load(apps, None)
+    if not apps.get_model("monitoring", "Indicator").objects.exists():
+        importlib.import_module("profrost.monitoring.migrations.0002_shipped_sets").load(apps, None)
 
 
 def build_world():

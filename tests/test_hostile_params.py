@@ -99,6 +99,11 @@ FULL_WALK = {
     "region_admin": HOSTILE,
     "school_coordinator_in": ["a\x00b", "x" * 5000, "9" * 5000, "-1", "abc"],
 }
+# The monitoring's pages draw charts (matplotlib) on every request: walked with the two values that broke pages
+# most often (NUL, too long), as the region administrator only — their own hostile
+# test (tests/test_monitoring_pages.py::test_hostile_parameters) walks each page's parameters with more values.
+CHARTED = ("monitoring:",)
+CHARTED_VALUES = ["a\x00b", "x" * 5000]
 SOURCE = pathlib.Path(__file__).resolve().parent.parent / "profrost"
 
 
@@ -434,6 +439,8 @@ PATH_ARGS = {
     "monitoring:snapshot": lambda o, p: [{"pk": o["snapshot"].pk}],
     "monitoring:recommendation": lambda o, p: [{"pk": o["recommendation"].pk}],
     "monitoring:set": lambda o, p: [{"pk": o["indicator"].indicator_set_id}],
+    "api:monitoring_snapshot": lambda o, p: [{"pk": o["snapshot"].pk}],
+    "api:monitoring_set_indicators": lambda o, p: [{"code": "004"}, {"code": "x"}],
     "lookup": lambda o, p: [
         {"name": name} for name in ("people", "organizations", "tutors", "applicants", "x")
     ],
@@ -559,8 +566,13 @@ def test_no_hostile_get_parameter_gives_a_server_error(persona, shard, world, cl
             unknown |= reads - PARAMS
             if persona not in FULL_WALK:
                 continue
+            values = FULL_WALK[persona]
+            if name.startswith(CHARTED) and persona != "region_admin":
+                continue  # the scope-dependent paths of these pages are walked by the probes above
+            if name.startswith(CHARTED):
+                values = CHARTED_VALUES
             for param in sorted(reads & PARAMS):
-                for value in FULL_WALK[persona]:
+                for value in values:
                     status, exc = caller.get(url, {param: value})
                     if status >= 500:
                         errors.append((persona, url, param, _short(value), repr(exc)[:200]))
