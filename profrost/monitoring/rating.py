@@ -36,8 +36,8 @@ ZERO = Decimal(0)
 SCORE_PLACES = Decimal("0.0001")  # a score as it is published (SnapshotValue.score) and ranked
 SHOWN_PLACES = Decimal("0.001")  # a score as it is shown and exported
 RULES = {
-    "capped_mean": "среднее взвешенное достижения целей: min(значение ÷ цель, 1) (для «не более» — min(цель ÷ "
-    "значение, 1))",
+    "capped_mean": "среднее взвешенное достижения целей: значение ÷ цель, но не больше 1 (для «не более» — цель ÷ "
+    "значение, но не больше 1)",
     "met_share": "взвешенная доля показателей, по которым цель достигнута",
 }
 DEFAULT_RULE = "capped_mean"
