@@ -16,6 +16,7 @@ events with participants. Uses the database `profrost_bench_monitoring_<people>`
 
 import argparse
 import datetime
+import os
 import statistics
 import sys
 import time
@@ -364,6 +365,9 @@ def main():
     args = parser.parse_args()
     db = f"profrost_bench_monitoring_{args.people}"
     create_database(db, fresh=False)
+    # the pages' cache of computed counts as deployed (docs/monitoring.md §4): the dashboard is timed both cold
+    # (the cache cleared before each request) and warm
+    os.environ["MONITORING_CACHE_SECONDS"] = "300"
     setup_django(db)
     from django.db import connection
     from django.test import Client
@@ -449,14 +453,30 @@ def main():
     if response.status_code != 200:
         print(f"dashboard page: {url} answered {response.status_code} — skipped")
         return
+    from profrost.monitoring.compute import forget_counts
+
+    for label, cold in (("cold: cache cleared", True), ("warm: counts cached", False)):
+        times = []
+        for _ in range(5):
+            if cold:
+                forget_counts()
+            t = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - t) * 1000)
+        ms = statistics.median(times)
+        flag = "" if ms <= DASHBOARD_TARGET_MS else "  over target"
+        print(
+            f"{f'dashboard page, {label} (median of 5), ms':<46}{ms:>10.1f}   (target ≤ {DASHBOARD_TARGET_MS} ms){flag}"
+        )
+    indicator = next(i for i in indicators if i.code == "1")
+    url = reverse("monitoring:indicator", args=[indicator.pk])
+    client.get(url)
     times = []
     for _ in range(5):
         t = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - t) * 1000)
-    ms = statistics.median(times)
-    flag = "" if ms <= DASHBOARD_TARGET_MS else "  over target"
-    print(f"{'dashboard page (median of 5), ms':<46}{ms:>10.1f}   (target ≤ {DASHBOARD_TARGET_MS} ms){flag}")
+    print(f"{'indicator 1 by municipality, warm (median of 5), ms':<46}{statistics.median(times):>10.1f}")
 
 
 def explain_sql(compute, codes, period):

@@ -162,6 +162,12 @@ def _database():
 
 
 DATABASES = {"default": _database()}
+# The default cache is per process (Django's default); the monitoring's computed counts live in a table of the
+# database (monitoring/migrations/0003_cache_table.py), shared by every process, so clearing it clears it for all.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "monitoring": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "monitoring_cache"},
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The monitoring's read-only JSON API (profrost.monitoring.api, docs/monitoring.md §12): a token (created by
@@ -354,6 +360,9 @@ MENTORING_STRONG_PERCENT = env_int("MENTORING_STRONG_PERCENT", 85)
 MONITORING_RATING_RULE = os.environ.get("MONITORING_RATING_RULE", "capped_mean")
 MONITORING_RATING_SKIP_MISSING = env_bool("MONITORING_RATING_SKIP_MISSING", False)
 MONITORING_ANSWER_DAYS = env_int("MONITORING_ANSWER_DAYS", 30)
+# Seconds the pages and the API reuse a computed count (docs/monitoring.md §4, "Cached counts"); 0 — always live.
+# Publishing, the report, the rating and the command line always compute live. Off in tests unless a test sets it.
+MONITORING_CACHE_SECONDS = env_int("MONITORING_CACHE_SECONDS", 0 if TESTING else 300)
 # The levels of a methodological-competence assessment (e.g. ФИОКО) that meet the inclusion criterion.
 SUPPORT_ASSESSMENT_LEVELS = ("высокий", "повышенный")
 

@@ -558,6 +558,7 @@ PLAIN_URLS = {
     "monitoring:snapshot_publish": POST_ONLY,
     "monitoring:recommendations": EDITORS,
     "monitoring:recommendations_draft": POST_ONLY,
+    "monitoring:refresh": POST_ONLY,
     "monitoring:report": EDITORS,
     "monitoring:sets": EDITORS,
     "monitoring:set_create": POST_ONLY,

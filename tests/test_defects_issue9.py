@@ -533,3 +533,32 @@ def test_double_submit_of_an_import_commits_once(world, client, tmp_path, settin
     stale.state = "validated"
     third = client.post(f"/imports/job/{job.pk}/commit/", follow=True)
     assert third.status_code == 200 and Instrument.objects.count() == 1
+
+
+def test_registers_place_people_by_the_unit_rule_of_today(world):
+    """The registers use the one rule of who counts where (people/units.py, docs/domain.md §4): the main job
+    active today. Teacher 0's main job (municipality 1.1) ended yesterday; a second job at a school of
+    municipality 1.2 goes on — the route counts in 1.2, and 1.1's drill-down no longer lists it."""
+    from profrost.people.models import Position
+    from profrost.routes.registers import register_rows
+
+    t = world["teachers"]
+    job = Employment.objects.get(person=t[0])
+    job.end = TODAY - datetime.timedelta(days=1)
+    job.save()
+    other_school = world["schools"][2]
+    assert other_school.municipality_id == world["municipalities"][1].pk
+    Employment.objects.create(
+        person=t[0], organization=other_school, position=Position.objects.get(name="учитель"), is_main=False
+    )
+    Route.objects.create(person=t[0], start=START, end=END, status="approved")
+    first, second = world["municipalities"][0], world["municipalities"][1]
+    rows, total = register_rows(world["users"]["center_staff"])
+    by_name = {r["name"]: r for r in rows}
+    assert by_name[second.name]["developed"] == 1
+    assert first.name not in by_name or by_name[first.name]["developed"] == 0
+    assert total["developed"] == 1
+    rows, _ = register_rows(world["users"]["center_staff"], municipality_id=first.pk)
+    assert sum(r["developed"] for r in rows) == 0
+    rows, _ = register_rows(world["users"]["center_staff"], municipality_id=second.pk)
+    assert {r["name"]: r["developed"] for r in rows if r["developed"]} == {other_school.name: 1}

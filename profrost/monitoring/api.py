@@ -86,7 +86,7 @@ def value_rows(indicators, period, level, unit_ids=None):
     indicators = [i for i in indicators if level in i.levels]
     # The whole level, narrowed here: a unit filter inside compute's statement misleads PostgreSQL's planner
     # (benchmarks/bench_monitoring.py at 100,000 people: one municipality 9 s, the whole level 1.7 s).
-    values = compute.compute(indicators, period, level)
+    values = compute.compute(indicators, period, level, cached=True)
     if unit_ids is None:
         ids = set(compute.units(level).values_list("pk", flat=True))
         for rows in values.values():

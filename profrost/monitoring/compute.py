@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from profrost.core.periods import Period
-from profrost.monitoring.measures import MEASURES, ORGANIZATIONS, PEOPLE
+from profrost.monitoring.measures import MEASURES, ORGANIZATIONS, PEOPLE, SHARED
 from profrost.monitoring.models import Direction, Level, ManualValue, Target, ValueUnit
 from profrost.people.units import LEVEL_COLUMNS, PERSON_UNIT_SQL
 
@@ -52,44 +55,146 @@ def _who(measure):
     return f"{who} AND {measure.where}" if measure.where else who
 
 
+def _named(period):
+    return {"start": period.start, "end": period.end, "day": period.end}
+
+
 def measure_sql(code, period):
-    """(sql, params) of the measure's (id, amount) rows for the period."""
+    """(sql, params) of the measure's (id, amount) rows for the period (`pu` in scope)."""
     measure = MEASURES[code]
-    named = {"start": period.start, "end": period.end, "day": period.end}
+    if measure.population:
+        return _positional(
+            f"SELECT pu.person_id AS id, 1 AS amount FROM pu JOIN people_person p ON p.id = pu.person_id "
+            f"WHERE {measure.population}",
+            _named(period),
+        )
     sql = measure.sql(period) if callable(measure.sql) else measure.sql
     if isinstance(sql, tuple):
         return sql
-    return _positional(sql, named)
+    return _positional(sql, _named(period))
 
 
-def _unit_cte(period):
-    return _positional(f"pu AS MATERIALIZED ({PERSON_UNIT_SQL})", {"day": period.end})
+def _unit_cte(period, codes=()):
+    """The WITH list of a statement over the measures `codes`: `pu` (people/units.py) and the shared CTEs they
+    read (measures.SHARED), each once."""
+    sql, params = _positional(f"pu AS MATERIALIZED ({PERSON_UNIT_SQL})", {"day": period.end})
+    for name in dict.fromkeys(n for code in codes for n in MEASURES[code].shared):
+        shared, p = _positional(SHARED[name], _named(period))
+        sql += f", {name} AS MATERIALIZED ({shared})"
+        params += p
+    return sql, params
 
 
-def measure_counts(codes, period, level, unit_ids=None):
-    """{measure code: {unit id: amount}} for the codes, the period and the level, in one statement. `unit_ids`
-    narrows the units (ids of the level)."""
+def _population_part(numbered, period, column):
+    """All population measures in one pass over the staff: a count per measure (FILTER) per unit, unpivoted to
+    (m, unit, amount) rows."""
+    counts, params = [], []
+    for n, measure in numbered:
+        cond, p = _positional(f"{_who(measure)} AND ({measure.population})", _named(period))
+        counts.append(f"count(*) FILTER (WHERE {cond}) AS c{n}")
+        params += p
+    pairs = ", ".join(f"({n}, c{n})" for n, _ in numbered)
+    sql = (
+        f"SELECT v.m, g.unit, v.amount FROM (SELECT pu.{column} AS unit, {', '.join(counts)} FROM pu "
+        f"JOIN people_person p ON p.id = pu.person_id GROUP BY 1) g CROSS JOIN LATERAL (VALUES {pairs}) v(m, amount)"
+    )
+    return sql, params
+
+
+def _events_part(numbered, period, column):
+    """All other people measures: their (m, id, amount) rows UNION ALL'ed and joined to the people's units once,
+    each row kept when the person is of the measure's staff (`_who`)."""
+    selects, params, whos = [], [], []
+    for n, measure in numbered:
+        sql, p = measure_sql(measure.code, period)
+        selects.append(f"SELECT {n} AS m, y.id, y.amount FROM ({sql}) y")
+        params += list(p)
+        who, wp = _positional(_who(measure), _named(period))
+        whos.append((n, who, wp))
+    case = " ".join(f"WHEN {n} THEN {who}" for n, who, _ in whos)
+    for _, _, wp in whos:
+        params += wp
+    sql = (
+        f"SELECT x.m, pu.{column} AS unit, sum(x.amount) AS amount FROM ({' UNION ALL '.join(selects)}) x "
+        f"JOIN pu ON pu.person_id = x.id WHERE CASE x.m {case} END GROUP BY 1, 2"
+    )
+    return sql, params
+
+
+class Counts(dict):
+    """{measure code: {unit id: amount}}; `computed_at` — when the oldest of them was computed, if taken from the
+    cache (None: computed just now)."""
+
+    computed_at = None
+
+
+def _key(code, period, level):
+    return f"counts:{period.code}:{level}:{code}"
+
+
+def forget_counts():
+    """Drop every cached count (the «Пересчитать» button): the next page computes live."""
+    caches["monitoring"].clear()
+
+
+def measure_counts(codes, period, level, unit_ids=None, cached=False):
+    """{measure code: {unit id: amount}} for the codes, the period and the level. `unit_ids` narrows the units
+    (ids of the level). With `cached` (pages, the API) a measure's counts computed less than
+    MONITORING_CACHE_SECONDS ago are reused and only the others are computed (docs/monitoring.md §4)."""
     codes = [c for c in dict.fromkeys(codes) if c]
+    timeout = settings.MONITORING_CACHE_SECONDS
+    if not (cached and timeout > 0):
+        return _narrowed(_statement(codes, period, level), codes, unit_ids)
+    cache = caches["monitoring"]
+    keys = {code: _key(code, period, level) for code in codes}
+    hits = cache.get_many(list(keys.values()))
+    missing = [code for code in codes if keys[code] not in hits]
+    now = timezone.now()
+    if missing:
+        computed = _statement(missing, period, level)
+        fresh = {keys[code]: (now, computed[code]) for code in missing}
+        cache.set_many(fresh, timeout)
+        hits.update(fresh)
+    out = _narrowed({code: hits[keys[code]][1] for code in codes}, codes, unit_ids)
+    oldest = min((hits[keys[code]][0] for code in codes), default=now)
+    out.computed_at = oldest if oldest < now else None
+    return out
+
+
+def _narrowed(counts, codes, unit_ids):
+    wanted = None if unit_ids is None else set(unit_ids)
+    out = Counts()
+    for code in codes:
+        rows = counts.get(code, {})
+        out[code] = rows if wanted is None else {u: a for u, a in rows.items() if u in wanted}
+    return out
+
+
+def _statement(codes, period, level):
+    """{measure code: {unit id: amount}} for every unit of the level, in one statement: the people's units
+    (`pu`, people/units.py) taken once; the population measures counted in one pass over them; the other people
+    measures' rows joined to them once; organizations and programs by their own place."""
     if not codes:
         return {}
-    cte_sql, params = _unit_cte(period)
+    cte_sql, params = _unit_cte(period, codes)
+    numbered = list(enumerate(MEASURES[c] for c in codes))
+    people_column = LEVEL_COLUMNS[level]
     parts = []
-    for n, code in enumerate(codes):
-        measure = MEASURES[code]
-        sql, p = measure_sql(code, period)
+    population = [(n, m) for n, m in numbered if m.subject == PEOPLE and m.population]
+    events = [(n, m) for n, m in numbered if m.subject == PEOPLE and not m.population]
+    if population:
+        parts.append(_population_part(population, period, people_column))
+    if events:
+        parts.append(_events_part(events, period, people_column))
+    for n, measure in numbered:
         if measure.subject == PEOPLE:
-            column = f"pu.{LEVEL_COLUMNS[level]}"
-            who = _who(measure)
+            continue
+        sql, p = measure_sql(measure.code, period)
+        if measure.subject == ORGANIZATIONS:
             part = (
-                f"SELECT {n} AS m, {column} AS unit, sum(x.amount) AS amount FROM ({sql}) x "
-                f"JOIN pu ON pu.person_id = x.id WHERE {who}"
-            )
-        elif measure.subject == ORGANIZATIONS:
-            column = ORG_COLUMNS[level]
-            part = (
-                f"SELECT {n} AS m, {column} AS unit, sum(x.amount) AS amount FROM ({sql}) x "
+                f"SELECT {n} AS m, {ORG_COLUMNS[level]} AS unit, sum(x.amount) AS amount FROM ({sql}) x "
                 "JOIN structure_organization o ON o.id = x.id "
-                "LEFT JOIN structure_municipality mu ON mu.id = o.municipality_id WHERE true"
+                "LEFT JOIN structure_municipality mu ON mu.id = o.municipality_id GROUP BY 2"
             )
         else:  # programs belong to the region of their provider
             if level != Level.REGION:
@@ -97,22 +202,24 @@ def measure_counts(codes, period, level, unit_ids=None):
             part = (
                 f"SELECT {n} AS m, o.region_id AS unit, sum(x.amount) AS amount FROM ({sql}) x "
                 "JOIN resources_program pr ON pr.id = x.id JOIN structure_organization o ON o.id = pr.provider_id "
-                "WHERE true"
+                "GROUP BY 2"
             )
-        part_params = list(p)
-        # `unit_ids` narrows the rows afterwards, not in SQL: a filter on the unit makes the planner misjudge the
-        # rows and pick a plan twenty times slower (measured: 34 s against 1.9 s at 100,000 people)
-        parts.append((part + " GROUP BY 2", part_params))
-        params += part_params
+        parts.append((part, list(p)))
     out = {code: {} for code in codes}
     if not parts:
         return out
+    for _, p in parts:
+        params += p
     sql = f"WITH {cte_sql} " + " UNION ALL ".join(f"({s})" for s, _ in parts)
-    with connection.cursor() as cur:
+    # every unit of the level, narrowed afterwards (`_narrowed`), not in SQL: a filter on the unit makes the
+    # planner misjudge the rows and pick a plan twenty times slower (measured: 34 s against 1.9 s at 100,000 people)
+    with transaction.atomic(savepoint=False), connection.cursor() as cur:
+        # one statement of a few hundred thousand rows: sorts and hashes in memory rather than on disk, and no JIT
+        # compilation (it cost more than the statement saves) — for this transaction only (docs/monitoring.md §4)
+        cur.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
         cur.execute(sql, params)
-        wanted = None if unit_ids is None else set(unit_ids)
         for m, unit, amount in cur.fetchall():
-            if unit is not None and (wanted is None or unit in wanted):
+            if unit is not None and amount:
                 out[codes[m]][unit] = Decimal(amount)
     return out
 
@@ -123,7 +230,7 @@ def ids_sql(code, period, level, unit_id):
     measure = MEASURES[code]
     sql, p = measure_sql(code, period)
     if measure.subject == PEOPLE:
-        cte_sql, cte_params = _unit_cte(period)
+        cte_sql, cte_params = _unit_cte(period, [code])
         who = _who(measure)
         q = (
             f"WITH {cte_sql} SELECT x.id FROM ({sql}) x JOIN pu ON pu.person_id = x.id "
@@ -131,7 +238,7 @@ def ids_sql(code, period, level, unit_id):
         )
         return q, [*cte_params, *p, unit_id]
     if measure.subject == ORGANIZATIONS:
-        cte_sql, cte_params = _unit_cte(period)
+        cte_sql, cte_params = _unit_cte(period, [code])
         q = (
             f"WITH {cte_sql} SELECT x.id FROM ({sql}) x JOIN structure_organization o ON o.id = x.id "
             f"LEFT JOIN structure_municipality mu ON mu.id = o.municipality_id WHERE {ORG_COLUMNS[level]} = %s"
@@ -199,17 +306,25 @@ def targets_for(indicators, period):
     return out
 
 
-def compute(indicators, period: Period, level, unit_ids=None):
+class Computed(dict):
+    """{indicator id: {unit id: Value}}; `computed_at` as in Counts."""
+
+    computed_at = None
+
+
+def compute(indicators, period: Period, level, unit_ids=None, cached=False):
     """{indicator id: {unit id: Value}} for the indicators (those offered at the level), one statement for all
-    their measures, plus the values entered by hand (ManualValue) for yes/no indicators."""
+    their measures, plus the values entered by hand (ManualValue) for yes/no indicators. `cached`: see
+    measure_counts (targets and hand-entered values are always read live)."""
     indicators = [i for i in indicators if level in i.levels]
     codes = [c for i in indicators for c in (i.numerator, i.denominator) if c]
-    counts = measure_counts(codes, period, level, unit_ids)
+    counts = measure_counts(codes, period, level, unit_ids, cached=cached)
     targets = targets_for(indicators, period)
     manual = {}
     for mv in ManualValue.objects.filter(indicator__in=indicators, period=period.code, level=level):
         manual.setdefault(mv.indicator_id, {})[mv.unit_id] = mv.value
-    out = {}
+    out = Computed()
+    out.computed_at = counts.computed_at if codes else None
     for ind in indicators:
         rows = {}
         if ind.unit == ValueUnit.YESNO or not ind.numerator:

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -23,12 +24,21 @@ from django.views.decorators.http import require_POST
 
 from profrost.core import periods
 from profrost.core.exports import file_name, xlsx_response
+from profrost.core.http import next_url
 from profrost.core.journal import journal
 from profrost.core.models import JournalAction
 from profrost.core.paging import page_of, query_without_page
 from profrost.core.scoping import scope_of
 from profrost.monitoring import actions, charts
-from profrost.monitoring.compute import compute, ids_sql, rounded, targets_for, unit_model, units
+from profrost.monitoring.compute import (
+    compute,
+    forget_counts,
+    ids_sql,
+    rounded,
+    targets_for,
+    unit_model,
+    units,
+)
 from profrost.monitoring.forms import BehindFilter, ManualValueForm, MonitoringFilter, period_choices
 from profrost.monitoring.measures import MEASURES, ORGANIZATIONS, PEOPLE, PROGRAMS
 from profrost.monitoring.models import Indicator, IndicatorSet, Level, ValueUnit
@@ -237,8 +247,27 @@ def _filter_context(request, values, period, sets=None, chosen=None, **extra):
         "sets": sets or [],
         "chosen_set": chosen,
         "query": query_without_page(request),
+        "may_refresh": may_manage_monitoring(request.user),
+        "cache_minutes": max(1, settings.MONITORING_CACHE_SECONDS // 60),
         **extra,
     }
+
+
+def _oldest(*computed):
+    """When the oldest of the values shown was computed, if they came from the cache (compute.Computed)."""
+    times = [c.computed_at for c in computed if getattr(c, "computed_at", None)]
+    return min(times) if times else None
+
+
+@require_POST
+def refresh(request):
+    """«Пересчитать сейчас» (docs/monitoring.md §4, "Cached counts"): the region's monitoring staff drop the cached
+    counts; the page they came from computes live."""
+    if not may_manage_monitoring(request.user):
+        raise PermissionDenied
+    forget_counts()
+    messages.success(request, "Значения показателей пересчитаны по текущим данным.")
+    return redirect(next_url(request, "monitoring:dashboard"))
 
 
 # --- the dashboard --------------------------------------------------------------------------------------------------
@@ -265,8 +294,9 @@ def dashboard(request):
     links = Links(period, chosen)
     trend = _trend_periods(period)
     rows = []
+    computed = {}
     if region is not None and indicators:
-        computed = {p: compute(indicators, p, Level.REGION, [region.pk]) for p in trend}
+        computed = {p: compute(indicators, p, Level.REGION, [region.pk], cached=True) for p in trend}
         targets = targets_for(indicators, period)
         for ind in indicators:
             value = computed[period][ind.pk].get(region.pk)
@@ -314,6 +344,7 @@ def dashboard(request):
         trend=trend,
         met_count=met,
         not_met_count=not_met,
+        computed_at=_oldest(*computed.values()) if rows else None,
         may_manage=may_manage_monitoring(request.user),
     )
     return render(request, "monitoring/dashboard.html", context)
@@ -391,15 +422,19 @@ def indicator(request, pk):
     targets = targets_for([ind], period)
     target = targets.get(ind.pk)
     region_row = None
+    shown = []
     if region is not None and Level.REGION in ind.levels:
-        region_value = compute([ind], period, Level.REGION, [region.pk])[ind.pk].get(region.pk)
+        shown.append(compute([ind], period, Level.REGION, [region.pk], cached=True))
+        region_value = shown[-1][ind.pk].get(region.pk)
         region_row = cells(ind, region_value, target, Level.REGION, region.pk, links)
     rows = []
     if level:
         unit_list = list(
             units(level, (parent_level, parent.pk) if parent else None).values_list("pk", "name")
         )
-        computed = compute([ind], period, level, [pk for pk, _ in unit_list])[ind.pk] if unit_list else {}
+        if unit_list:
+            shown.append(compute([ind], period, level, [pk for pk, _ in unit_list], cached=True))
+        computed = shown[-1][ind.pk] if unit_list else {}
         for unit_pk, name in unit_list:
             row = cells(ind, computed.get(unit_pk), target, level, unit_pk, links)
             row.update(unit_pk=unit_pk, name=name, unit_url=links.unit(level, unit_pk))
@@ -494,6 +529,7 @@ def indicator(request, pk):
         top_url=links.indicator(ind),
         keep=[("level", level), ("within", parent.pk if parent else None)],
         manual_form=manual_form,
+        computed_at=_oldest(*shown),
     )
     return render(request, "monitoring/indicator.html", context)
 
@@ -596,9 +632,10 @@ def unit(request, level, pk):
     region = Region.objects.filter(pk=obj.region_id).first()
     links = Links(period, chosen)
     rows = []
+    mine = regional = {}
     if indicators:
-        mine = compute(indicators, period, level, [obj.pk])
-        regional = compute(indicators, period, Level.REGION, [region.pk]) if region else {}
+        mine = compute(indicators, period, level, [obj.pk], cached=True)
+        regional = compute(indicators, period, Level.REGION, [region.pk], cached=True) if region else {}
         targets = targets_for(indicators, period)
         for ind in indicators:
             row = cells(ind, mine[ind.pk].get(obj.pk), targets.get(ind.pk), level, obj.pk, links)
@@ -675,6 +712,7 @@ def unit(request, level, pk):
         chart_uri=chart.data_uri() if chart else "",
         links=links,
         parents=_parents(level, obj, links),
+        computed_at=_oldest(mine, regional),
     )
     return render(request, "monitoring/unit.html", context)
 
@@ -943,4 +981,5 @@ urlpatterns = [
     path("indicators/<int:pk>/manual/", manual_value, name="manual_value"),
     path("units/<slug:level>/<int:pk>/", unit, name="unit"),
     path("behind/", behind, name="behind"),
+    path("refresh/", refresh, name="refresh"),
 ]

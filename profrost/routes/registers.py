@@ -10,11 +10,12 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from profrost.core.charts import GREY, stacked_bars
 from profrost.core.sql import subquery
 from profrost.diagnostics.models import Result
-from profrost.people.models import Employment
+from profrost.people.units import LEVEL_COLUMNS, PERSON_UNIT_SQL
 from profrost.routes.actions import routes_visible_to
 from profrost.routes.models import RouteStatus
 from profrost.structure.models import Municipality, Organization
@@ -27,11 +28,9 @@ WITH rt AS MATERIALIZED (
 ), dg AS MATERIALIZED (
     SELECT DISTINCT person_id FROM diagnostics_result WHERE id IN ({results})
 ), unit AS MATERIALIZED (
-    -- each person's main job (the first job when none is main), looked up once, set-wise
-    SELECT DISTINCT ON (e.person_id) e.person_id, {unit} AS unit
-      FROM people_employment e JOIN structure_organization o ON o.id = e.organization_id
-     WHERE e.person_id IN (SELECT person_id FROM rt UNION SELECT person_id FROM dg)
-     ORDER BY e.person_id, e.is_main DESC, e.id
+    -- each person's unit today: the one rule of people/units.py (the main job active today), set-wise
+    SELECT pu.person_id, pu.{unit} AS unit FROM ({person_unit}) pu
+     WHERE pu.person_id IN (SELECT person_id FROM rt UNION SELECT person_id FROM dg)
 ), route_counts AS (
     SELECT coalesce(u.unit, 0) AS unit,
            count(DISTINCT rt.person_id) FILTER (WHERE rt.status IN ({developed})) AS with_route,
@@ -101,8 +100,14 @@ def register_rows(user, municipality_id=None, campaign_id=None):
     if campaign_id:
         routes = routes.filter(result__campaign_id=campaign_id)
         results = results.filter(campaign_id=campaign_id)
+    # who counts where: the unit rule of people/units.py on today (docs/domain.md §4), also for the drill-down
+    person_unit = PERSON_UNIT_SQL.replace("%(day)s", "%s")
+    unit_params = [today] * PERSON_UNIT_SQL.count("%(day)s")
     if by_org:
-        in_muni = Employment.objects.filter(organization__municipality_id=municipality_id).values("person_id")
+        in_muni = RawSQL(
+            f"SELECT pu.person_id FROM ({person_unit}) pu WHERE pu.municipality_id = %s",
+            [*unit_params, municipality_id],
+        )
         routes = routes.filter(person_id__in=in_muni)
         results = results.filter(person_id__in=in_muni)
     counts = {}
@@ -111,11 +116,12 @@ def register_rows(user, municipality_id=None, campaign_id=None):
     sql = REGISTER_SQL.format(
         routes=routes_sql,
         results=results_sql,
-        unit="o.id" if by_org else "o.municipality_id",
+        unit=LEVEL_COLUMNS["organization" if by_org else "municipality"],
+        person_unit=person_unit,
         developed=", ".join(f"'{status}'" for status in DEVELOPED),
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [*routes_params, *results_params, today])
+        cur.execute(sql, [*routes_params, *results_params, *unit_params, today])
         for unit, *values in cur.fetchall():
             counts[unit or None] = dict(zip(COUNTERS, values, strict=True))  # 0: no job
     model = Organization if by_org else Municipality
