@@ -535,7 +535,7 @@ def test_double_submit_of_an_import_commits_once(world, client, tmp_path, settin
     assert third.status_code == 200 and Instrument.objects.count() == 1
 
 
-def test_registers_place_people_by_the_unit_rule_of_today(world):
+def test_registers_place_people_by_the_unit_rule_of_today(world, client):
     """The registers use the one rule of who counts where (people/units.py, docs/domain.md §4): the main job
     active today. Teacher 0's main job (municipality 1.1) ended yesterday; a second job at a school of
     municipality 1.2 goes on — the route counts in 1.2, and 1.1's drill-down no longer lists it."""
@@ -562,3 +562,8 @@ def test_registers_place_people_by_the_unit_rule_of_today(world):
     assert sum(r["developed"] for r in rows) == 0
     rows, _ = register_rows(world["users"]["center_staff"], municipality_id=second.pk)
     assert {r["name"]: r["developed"] for r in rows if r["developed"]} == {other_school.name: 1}
+    # the routes list a register's number opens agrees
+    client.force_login(world["users"]["center_staff"])
+    name = t[0].last_name
+    assert name not in client.get("/routes/", {"municipality": first.pk}).content.decode()
+    assert name in client.get("/routes/", {"municipality": second.pk}).content.decode()

@@ -26,7 +26,8 @@ from profrost.core.lookups import LookupField, LookupFormMixin
 from profrost.core.models import JournalAction, TaskProgress
 from profrost.core.paging import page_of, query_without_page
 from profrost.diagnostics.models import Campaign, Competence, CompetenceResult, Result
-from profrost.people.models import Employment, Person, name_q
+from profrost.people.models import Person, name_q
+from profrost.people.units import unit_jobs
 from profrost.routes import actions
 from profrost.routes.actions import RouteError, may_edit, may_view, routes_visible_to
 from profrost.routes.document import document_name, route_docx, route_pdf
@@ -147,9 +148,9 @@ def route_queryset(request, params=None):
     if p["campaign"]:
         qs = qs.filter(result__campaign_id=p["campaign"])
     if p["municipality"] or p["organization"]:
-        # A teacher belongs to the unit of their main job (the first job when none is main): the registers'
-        # rule, so that a register's number and the list it opens agree.
-        main_job = Employment.objects.filter(person=OuterRef("person_id")).order_by("-is_main", "pk")
+        # A teacher belongs to the unit of their main job active today (people/units.py, docs/domain.md §4): the
+        # registers' rule, so that a register's number and the list it opens agree.
+        main_job = unit_jobs(datetime.date.today(), "person_id")
         if p["municipality"]:
             qs = qs.annotate(
                 main_municipality=Subquery(main_job.values("organization__municipality_id")[:1])
